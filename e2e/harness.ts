@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SHARED_MODELS, startServer } from '../scripts/serve.mjs';
+import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
+
+/** Debian's Chromium (playwright cannot download browsers here); override with CHROMIUM_PATH. */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+const FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export interface BrowserOptions {
+  /** Adds --enable-unsafe-webgpu: a software (SwiftShader) adapter here. */
+  webgpu?: boolean;
+}
+
+export function launch(options: BrowserOptions = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  return chromium.launch({ executablePath: CHROMIUM, args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS });
+}
+
+/** A persistent profile directory, so IndexedDB survives a browser restart. */
+export async function launchPersistent(options: BrowserOptions = {}): Promise<{ context: BrowserContext; dir: string; cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS,
+  });
+  return { context, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function serve(routes?: Record<string, string | RouteHandler>): Promise<RunningServer> {
+  return startServer(routes ? { routes } : {});
+}
+
+/** What a page did that a test may assert on: requests (workers included), uncaught errors, console errors. */
+export interface PageLog {
+  requests: string[];
+  pageErrors: string[];
+  consoleErrors: string[];
+}
+
+export function watch(context: BrowserContext, page: Page): PageLog {
+  const log: PageLog = { requests: [], pageErrors: [], consoleErrors: [] };
+  context.on('request', (r) => log.requests.push(r.url()));
+  page.on('pageerror', (e) => log.pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') log.consoleErrors.push(m.text());
+  });
+  return log;
+}
+
+export const hasSharedModel = existsSync(join(SHARED_MODELS, 'localrank-minilm-distilled/onnx/model_quantized.onnx'));
+
+export const FIXTURE_MODEL = 'localrank-tiny-bert';
+
+/** Opens the ESM test page and starts LocalRank with the given options. */
+export async function startEsm(page: Page, server: RunningServer, options: Record<string, unknown>): Promise<void> {
+  await page.goto(`${server.url}/e2e/pages/esm.html`);
+  await page.waitForFunction(() => (window as unknown as { __pageReady?: boolean }).__pageReady === true);
+  await page.evaluate((o) => (window as unknown as { start(o: unknown): boolean }).start(o), options);
+}
+
+/** Waits until an event of the given type (and optional predicate on its payload) was emitted. */
+export async function waitForEvent(page: Page, type: string, predicate = '() => true', timeout = 60_000): Promise<unknown> {
+  const handle = await page.waitForFunction(
+    ([t, p]) => {
+      const test = new Function(`return (${p})`)() as (payload: unknown) => boolean;
+      return (window as unknown as { __events: Array<{ type: string; payload: unknown }> }).__events.find((e) => e.type === t && test(e.payload))?.payload;
+    },
+    [type, predicate] as const,
+    { timeout },
+  );
+  return handle.jsonValue();
+}

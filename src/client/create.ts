@@ -1,0 +1,63 @@
+import { LocalRankError } from '../errors.js';
+import type { Item, LocalRank, LocalRankOptions, TrackEvent } from '../types.js';
+import { Emitter } from './emitter.js';
+import type { SpawnWorker } from './worker-host.js';
+import { WorkerHost } from './worker-host.js';
+
+let batchCounter = 0;
+const batchId = (): string =>
+  `${typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : Math.random().toString(36).slice(2)}-${++batchCounter}`;
+
+/** Relative URLs are resolved here, on the page: inside a blob: worker they would resolve against nothing. */
+function absolute(url: string | undefined): string | undefined {
+  if (url === undefined || typeof url !== 'string') return url;
+  const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI ?? (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    return base ? new URL(url, base).href : url;
+  } catch {
+    return url; // the engine's option check reports it
+  }
+}
+
+function prepareOptions(options: LocalRankOptions | undefined, defaultRuntimeUrl: string | undefined): LocalRankOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) return options as never;
+  const prepared: LocalRankOptions = { ...options };
+  const runtimeUrl = absolute(prepared.runtimeUrl) ?? defaultRuntimeUrl;
+  if (runtimeUrl !== undefined) prepared.runtimeUrl = runtimeUrl;
+  if (prepared.model && typeof prepared.model === 'object' && prepared.model.baseUrl !== undefined) {
+    prepared.model = { ...prepared.model, baseUrl: absolute(prepared.model.baseUrl)! };
+  }
+  return prepared;
+}
+
+/** Builds the public API over a worker host. Shared by the ESM and the script-tag entries. */
+export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOptions | undefined, defaultRuntimeUrl?: string): LocalRank {
+  const emitter = new Emitter();
+  const host = new WorkerHost(spawn, prepareOptions(options, defaultRuntimeUrl), emitter);
+  // A host that never awaits `ready` must not get an unhandled rejection; awaiting it still rejects.
+  host.ready.catch(() => undefined);
+
+  return {
+    ready: host.ready,
+    upsertItems(items: Item[]) {
+      return host.call(async (api) => {
+        const result = await api.upsertItems(items);
+        host.rememberItems(items);
+        return result;
+      });
+    },
+    track(events: TrackEvent | TrackEvent[]) {
+      const id = batchId();
+      return host.call((api) => api.track(events, id));
+    },
+    rank: (candidates, rankOptions) => host.call((api) => api.rank(candidates, rankOptions ?? {})),
+    profile: () => host.call((api) => api.profile()),
+    export: () => host.call((api) => api.exportData()),
+    forget: () => host.call((api) => api.forget()),
+    on: (type, listener) => {
+      if (typeof listener !== 'function') throw new LocalRankError('INVALID_ARGUMENT', 'listener must be a function', 'listener');
+      return emitter.on(type, listener);
+    },
+    destroy: () => host.destroy(),
+  };
+}

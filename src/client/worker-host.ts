@@ -1,0 +1,147 @@
+import { proxy, releaseProxy, wrap } from 'comlink';
+import type { Remote } from 'comlink';
+import '../protocol.js';
+import { LocalRankError, toLocalRankError } from '../errors.js';
+import type { EngineApi } from '../../workers/engine.worker.js';
+import type { Item, LocalRankEvents, LocalRankOptions } from '../types.js';
+import type { Emitter } from './emitter.js';
+
+/** How the page starts the engine worker: a module worker file (ESM) or an inlined blob (IIFE). */
+export type SpawnWorker = () => Worker;
+
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+interface Live {
+  worker: Worker;
+  api: Remote<EngineApi>;
+  ready: Promise<void>;
+  /** Rejects when this worker crashes, so calls to a dead worker do not hang. */
+  crashed: Promise<never>;
+}
+
+/**
+ * Owns the worker: starts it, forwards its events, and restarts it after a
+ * crash or a poisoned model, replaying the catalogue so that callers see at
+ * most one failed call.
+ */
+export class WorkerHost {
+  private live: Live | null = null;
+  private restarting: Promise<void> | null = null;
+  private readonly restarts: number[] = [];
+  private readonly items = new Map<string, Item>();
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
+  private destroyed = false;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly spawn: SpawnWorker,
+    private readonly options: LocalRankOptions,
+    private readonly emitter: Emitter,
+  ) {
+    this.ready = this.start();
+  }
+
+  private start(): Promise<void> {
+    let worker: Worker;
+    try {
+      worker = this.spawn();
+    } catch (error) {
+      return Promise.reject(new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    const api = wrap<EngineApi>(worker);
+    let crash: (error: LocalRankError) => void = () => undefined;
+    const crashed = new Promise<never>((_, reject) => (crash = reject));
+    crashed.catch(() => undefined);
+    const live: Live = { worker, api, ready: Promise.resolve(), crashed };
+    worker.addEventListener('error', (event) => {
+      event.preventDefault?.();
+      if (this.live === live) this.restart('WORKER_CRASHED', `The engine worker crashed: ${event.message || 'unknown error'}`, false);
+      crash(new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
+    });
+    const forward = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]): void => {
+      if (this.live !== live) return;
+      this.emitter.emit(type, payload);
+      if (type === 'error' && (payload as LocalRankEvents['error']).code === 'INFERENCE_FAILED') {
+        this.restart('INFERENCE_FAILED', 'The model failed in the worker; restarting it', true);
+      }
+    };
+    live.ready = (async () => {
+      await api.init(this.options, proxy(forward));
+      if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
+    })();
+    this.live = live;
+    return live.ready;
+  }
+
+  /** Terminates the current worker and starts a new one; calls made meanwhile wait for it. */
+  private restart(code: 'WORKER_CRASHED' | 'INFERENCE_FAILED', message: string, waitForCalls: boolean): void {
+    if (this.restarting || this.destroyed) return;
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
+    const old = this.live;
+    if (code === 'WORKER_CRASHED') this.emitter.emit('error', { code, message });
+    if (this.restarts.length >= MAX_RESTARTS) {
+      old?.worker.terminate();
+      this.live = null;
+      this.emitter.emit('error', { code: 'WORKER_UNAVAILABLE', message: `The engine worker failed ${MAX_RESTARTS} times in a minute; LocalRank stopped` });
+      return;
+    }
+    this.restarts.push(now);
+    this.restarting = (async () => {
+      if (waitForCalls) await this.settled();
+      old?.api[releaseProxy]();
+      old?.worker.terminate();
+      await this.start().catch((error: unknown) => {
+        this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
+      });
+    })().finally(() => {
+      this.restarting = null;
+    });
+  }
+
+  private settled(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Remembers upserted items so a restarted worker gets the same catalogue. */
+  rememberItems(items: readonly Item[]): void {
+    for (const item of items) if (item && typeof item.id === 'string') this.items.set(item.id, item);
+  }
+
+  /**
+   * Runs one engine call. If the worker crashes during the call, it is retried
+   * once on the restarted worker (track batches carry ids, so a retry never
+   * stores an event twice).
+   */
+  async call<T>(run: (api: Remote<EngineApi>) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
+      while (this.restarting) await this.restarting;
+      const live = this.live;
+      if (!live) throw new LocalRankError('WORKER_UNAVAILABLE', 'The engine worker is not running');
+      await live.ready;
+      this.inFlight++;
+      try {
+        return await Promise.race([run(live.api), live.crashed]);
+      } catch (error) {
+        const crashed = error instanceof LocalRankError && error.code === 'WORKER_CRASHED' && this.live !== live;
+        if (!crashed || attempt >= 1) throw error;
+      } finally {
+        if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+      }
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const live = this.live;
+    this.live = null;
+    if (!live) return;
+    await Promise.race([live.api.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    live.api[releaseProxy]();
+    live.worker.terminate();
+  }
+}

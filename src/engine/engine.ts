@@ -1,0 +1,436 @@
+import { LocalRankError, toLocalRankError } from '../errors.js';
+import type {
+  BackendChoice,
+  Candidate,
+  EncoderInfo,
+  EventType,
+  ExportedData,
+  Item,
+  LocalRankEvents,
+  ProfileSummary,
+  RankOptions,
+  RankResult,
+  TrackResult,
+} from '../types.js';
+import type { DeviceEnvironment } from './encoder/backend.js';
+import { decideFromProbe, planDevice } from './encoder/backend.js';
+import { createEmbeddingCache, withCache } from './encoder/cache.js';
+import type { EmbeddingCache } from './encoder/cache.js';
+import { createLexicalEncoder } from './encoder/lexical.js';
+import type { ModelSource } from './encoder/model.js';
+import type { Encoder } from './encoder/types.js';
+import type { EventLog } from './events-log.js';
+import { openEventLog } from './events-log.js';
+import type { EngineConfig } from './options.js';
+import { resolveOptions } from './options.js';
+import { contributions, interestVector } from './profile.js';
+import type { HistoryEntry } from './rank.js';
+import { scoreCandidates } from './rank.js';
+import type { KeyValueStore } from './store/kv.js';
+import { createMemoryStore } from './store/kv.js';
+import { validateArray, validateEvent, validateItem } from './validate.js';
+import { normalizeInPlace } from './vector.js';
+
+/** What the engine needs from its surroundings; the worker passes real ones, tests pass fakes. */
+export interface EngineDependencies {
+  /** Opens a persistent store; called only when `storageWorks()` said yes. */
+  openStore(name: string): KeyValueStore;
+  storageWorks(): Promise<boolean>;
+  loadModel(source: ModelSource): Promise<Encoder>;
+  deviceEnvironment(): DeviceEnvironment;
+  now(): number;
+}
+
+export type Emit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]) => void;
+
+export interface InitResult {
+  encoder: EncoderInfo;
+  storage: 'indexeddb' | 'memory';
+}
+
+const MAX_BATCH = 10_000;
+const MAX_CANDIDATES = 100_000;
+const MAX_ITEM_TEXT = 2_000;
+/** In-memory vectors kept per encoder (beyond this the oldest go; the IndexedDB cache still has them). */
+const MAX_MEMO = 60_000;
+const PROBE_TEXTS = ['trail running shoes', 'stainless steel chef knife', 'wireless noise cancelling headphones', 'organic green tea'];
+
+const VERBS: Record<EventType, string> = {
+  view: 'viewed',
+  click: 'clicked',
+  add_to_cart: 'added to cart',
+  purchase: 'bought',
+  search: 'searched for',
+  rate: 'rated',
+  dismiss: 'dismissed',
+  impression: 'saw',
+};
+
+/** The text the encoders read for an item. */
+export function itemText(item: Item): string {
+  const parts = [item.title, item.category, item.brand, item.tags?.join(' '), item.description];
+  return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join('. ').slice(0, MAX_ITEM_TEXT);
+}
+
+/**
+ * The engine: pure TypeScript, no DOM. It runs in the worker (and in Node for
+ * tests and benchmarks) and owns the catalogue, the event log, the encoders
+ * and ranking.
+ */
+export class Engine {
+  private config!: EngineConfig;
+  private emit: Emit = () => undefined;
+  private store: KeyValueStore = createMemoryStore();
+  private cacheStore: KeyValueStore = createMemoryStore();
+  private cache!: EmbeddingCache;
+  private log!: EventLog;
+  private readonly catalog = new Map<string, Item>();
+  private lexical: Encoder = createLexicalEncoder();
+  private model: Encoder | null = null;
+  private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
+  /** Vectors by encoder id, then by text: history and candidates are embedded once per encoder. */
+  private readonly memo = new Map<string, Map<string, Float32Array>>();
+  private initialised = false;
+
+  constructor(private readonly deps: EngineDependencies) {}
+
+  async init(options: unknown, emit?: Emit): Promise<InitResult> {
+    if (this.initialised) throw new LocalRankError('INVALID_ARGUMENT', 'init() was already called');
+    this.config = resolveOptions(options as never);
+    if (emit) this.emit = emit;
+    let storage: InitResult['storage'] = 'memory';
+    if (this.config.storage === 'indexeddb') {
+      if (await this.deps.storageWorks()) {
+        this.store = this.deps.openStore(`localrank:${this.config.namespace}`);
+        this.cacheStore = this.deps.openStore(`localrank:${this.config.namespace}:embeddings`);
+        storage = 'indexeddb';
+      } else {
+        this.emit('degraded', { code: 'STORAGE_UNAVAILABLE', reason: 'IndexedDB is not available here: the profile lives in memory and is lost on reload' });
+      }
+    }
+    try {
+      this.log = await openEventLog(this.store, this.config.maxEvents);
+    } catch (error) {
+      // Unreadable storage must not stop ranking: continue in memory and say so.
+      this.emit('degraded', { code: 'STORAGE_FAILED', reason: `Stored profile could not be read (${toLocalRankError(error, 'STORAGE_FAILED').message}); using memory` });
+      this.store = createMemoryStore();
+      this.cacheStore = createMemoryStore();
+      this.log = await openEventLog(this.store, this.config.maxEvents);
+      storage = 'memory';
+    }
+    this.cache = createEmbeddingCache(this.cacheStore, this.config.embeddingCacheSize);
+    this.initialised = true;
+    this.emit('encoder', this.lexical.info);
+    if (this.config.model) this.modelSettled = this.loadModel(this.config.model);
+    return { encoder: this.lexical.info, storage };
+  }
+
+  /** Resolves with the encoder serving once the model has loaded or failed to (immediately without a model). */
+  whenModelSettled(): Promise<EncoderInfo> {
+    return this.modelSettled;
+  }
+
+  private get active(): Encoder {
+    return this.model ?? this.lexical;
+  }
+
+  private async loadModel(m: Exclude<EngineConfig['model'], false>): Promise<EncoderInfo> {
+    const source = (device: BackendChoice['device'], ortBuild: 'wasm' | 'webgpu'): ModelSource => {
+      const s: ModelSource = { id: m.id, device, batchSize: m.batchSize, ortBuild, onProgress: (p) => this.emit('progress', p) };
+      if (m.baseUrl !== undefined) s.baseUrl = m.baseUrl;
+      if (m.dtype !== undefined) s.dtype = m.dtype;
+      if (this.config.runtimeUrl !== undefined) s.runtimeUrl = this.config.runtimeUrl;
+      return s;
+    };
+    try {
+      const plan = await planDevice(m.device, this.deps.deviceEnvironment());
+      let encoder: Encoder;
+      let choice: BackendChoice;
+      if (plan.kind === 'fixed') {
+        choice = plan.choice;
+        encoder = await this.deps.loadModel(source(choice.device, choice.device === 'webgpu' ? 'webgpu' : 'wasm'));
+      } else {
+        // Both sessions share one ORT instance, so both load the build that can run WebGPU.
+        const wasm = await this.deps.loadModel(source('wasm', 'webgpu'));
+        const webgpu = await this.deps.loadModel(source('webgpu', 'webgpu')).catch(() => null);
+        choice = webgpu
+          ? decideFromProbe(await timeEncoder(wasm, this.deps.now), await timeEncoder(webgpu, this.deps.now))
+          : { device: 'wasm', reason: 'WebGPU session could not be created; using WASM' };
+        encoder = choice.device === 'webgpu' && webgpu ? webgpu : wasm;
+        await (encoder === wasm ? webgpu : wasm)?.dispose?.();
+      }
+      this.emit('backend', choice);
+      this.model = withCache(encoder, this.cache);
+      this.emit('encoder', this.model.info);
+      return this.model.info;
+    } catch (error) {
+      this.emit('error', toLocalRankError(error, 'MODEL_LOAD_FAILED').toJSON());
+      return this.lexical.info;
+    }
+  }
+
+  private async embed(encoder: Encoder, texts: readonly string[]): Promise<Float32Array[]> {
+    let memo = this.memo.get(encoder.info.id);
+    if (!memo) this.memo.set(encoder.info.id, (memo = new Map()));
+    const missing = [...new Set(texts.filter((t) => !memo!.has(t)))];
+    if (missing.length > 0) {
+      let vectors: Float32Array[];
+      try {
+        vectors = await encoder.embed(missing);
+      } catch (error) {
+        const e = toLocalRankError(error, 'INFERENCE_FAILED');
+        if (encoder === this.model) {
+          // The model is unusable in this worker; keep serving lexically and let the client restart us.
+          this.model = null;
+          this.emit('error', e.toJSON());
+          this.emit('encoder', this.lexical.info);
+        }
+        throw e;
+      }
+      missing.forEach((t, i) => memo!.set(t, vectors[i]!));
+      for (const t of memo.keys()) {
+        if (memo.size <= MAX_MEMO) break;
+        memo.delete(t);
+      }
+    }
+    return texts.map((t) => memo!.get(t)!);
+  }
+
+  private requireInit(): void {
+    if (!this.initialised) throw new LocalRankError('INVALID_ARGUMENT', 'init() must be called first');
+  }
+
+  async upsertItems(raw: unknown): Promise<{ count: number }> {
+    this.requireInit();
+    const list = validateArray(raw, 'items', MAX_CANDIDATES);
+    const items = list.map((it, i) => validateItem(it, `items[${i}]`));
+    for (const item of items) this.catalog.set(item.id, item);
+    return { count: items.length };
+  }
+
+  async track(raw: unknown, batchId: string): Promise<TrackResult> {
+    this.requireInit();
+    if (typeof batchId !== 'string' || batchId.length === 0) throw new LocalRankError('INVALID_ARGUMENT', 'batchId must be a non-empty string', 'batchId');
+    const list = validateArray(Array.isArray(raw) ? raw : [raw], 'events', MAX_BATCH);
+    const now = this.deps.now();
+    const known = (id: string): boolean => this.catalog.has(id) || this.log.item(id) !== undefined;
+    const accepted: Parameters<EventLog['append']>[1] = [];
+    const snapshots: Item[] = [];
+    const result: TrackResult = { accepted: 0, rejected: [] };
+    list.forEach((e, index) => {
+      try {
+        const { item, ...event } = validateEvent(e, `events[${index}]`, known, now);
+        const snapshot = item ?? (event.itemId !== undefined ? this.catalog.get(event.itemId) : undefined);
+        if (item) this.catalog.set(item.id, item);
+        if (snapshot) snapshots.push(snapshot);
+        accepted.push(event);
+      } catch (error) {
+        result.rejected.push({ index, error: toLocalRankError(error, 'INVALID_EVENT').toJSON() });
+      }
+    });
+    try {
+      await this.log.append(batchId, accepted, snapshots);
+    } catch (error) {
+      throw toLocalRankError(error, 'STORAGE_FAILED');
+    }
+    result.accepted = accepted.length;
+    return result;
+  }
+
+  private resolveCandidates(raw: unknown): Item[] {
+    const list = validateArray(raw, 'candidates', MAX_CANDIDATES);
+    return list.map((c: Candidate | unknown, i) => {
+      if (typeof c === 'string') {
+        const item = this.catalog.get(c) ?? this.log.item(c);
+        if (!item) throw new LocalRankError('UNKNOWN_ITEM', `candidates[${i}] "${c}" is not a known item`, `candidates[${i}]`);
+        return item;
+      }
+      const item = validateItem(c, `candidates[${i}]`);
+      this.catalog.set(item.id, item);
+      return item;
+    });
+  }
+
+  /** Candidate vectors: precomputed ones from the same encoder are used as given, others are embedded. */
+  private async candidateVectors(encoder: Encoder, items: readonly Item[]): Promise<Float32Array[]> {
+    const out = new Array<Float32Array>(items.length);
+    const toEmbed: number[] = [];
+    items.forEach((item, i) => {
+      const v = item.vector;
+      if (v && v.encoder === encoder.info.id && v.values.length === encoder.info.dimension) {
+        out[i] = normalizeInPlace(Float32Array.from(v.values));
+      } else {
+        toEmbed.push(i);
+      }
+    });
+    const vectors = await this.embed(encoder, toEmbed.map((i) => itemText(items[i]!)));
+    toEmbed.forEach((i, j) => (out[i] = vectors[j]!));
+    return out;
+  }
+
+  async rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    this.requireInit();
+    const options = (rawOptions ?? {}) as RankOptions;
+    if (typeof options !== 'object') throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
+    const candidates = this.resolveCandidates(rawCandidates);
+    const k = options.k ?? candidates.length;
+    if (!Number.isInteger(k) || k < 0) throw new LocalRankError('INVALID_ARGUMENT', 'options.k must be a whole number >= 0', 'options.k');
+    if (options.query !== undefined && (typeof options.query !== 'string' || options.query.length > 512)) {
+      throw new LocalRankError('INVALID_ARGUMENT', 'options.query must be a string of at most 512 characters', 'options.query');
+    }
+
+    const encoder = this.active;
+    const now = this.deps.now();
+    const parts = contributions(this.log.events, this.config.eventWeights, this.config.halfLifeDays, now);
+
+    // Aggregate per item (and per query), remembering the strongest event for the reason's verb.
+    const byItem = new Map<string, { weight: number; verb: string; strongest: number; item: Item }>();
+    const queries = new Map<string, number>();
+    for (const { event, weight } of parts) {
+      if (event.type === 'search') {
+        queries.set(event.query!, (queries.get(event.query!) ?? 0) + weight);
+        continue;
+      }
+      const item = this.catalog.get(event.itemId!) ?? this.log.item(event.itemId!);
+      if (!item) continue;
+      const entry = byItem.get(item.id) ?? { weight: 0, verb: VERBS[event.type], strongest: 0, item };
+      entry.weight += weight;
+      if (Math.abs(weight) > entry.strongest) {
+        entry.strongest = Math.abs(weight);
+        entry.verb = VERBS[event.type];
+      }
+      byItem.set(item.id, entry);
+    }
+
+    const historyEntries = [...byItem.values()];
+    const queryTexts = [...queries.keys()];
+    const [candidateVectors, historyVectors, queryVectors, queryOption] = await Promise.all([
+      this.candidateVectors(encoder, candidates),
+      this.embed(encoder, historyEntries.map((h) => itemText(h.item))),
+      this.embed(encoder, queryTexts),
+      options.query ? this.embed(encoder, [options.query]) : Promise.resolve([]),
+    ]);
+    const history: HistoryEntry[] = historyEntries.map((h, i) => ({
+      itemId: h.item.id,
+      title: h.item.title,
+      weight: h.weight,
+      verb: h.verb,
+      vector: historyVectors[i]!,
+    }));
+    const interest = interestVector(
+      [...historyVectors, ...queryVectors],
+      [...historyEntries.map((h) => h.weight), ...queryTexts.map((q) => queries.get(q)!)],
+      encoder.info.dimension,
+    );
+
+    const excluded = new Set<string>();
+    for (const e of this.log.events) {
+      if (!e.itemId) continue;
+      if (options.excludePurchased && e.type === 'purchase') excluded.add(e.itemId);
+      if (options.excludeSeen && e.type !== 'impression') excluded.add(e.itemId);
+    }
+    const keep = candidates.map((c, i) => (excluded.has(c.id) ? -1 : i)).filter((i) => i >= 0);
+    const items = scoreCandidates({
+      candidates: keep.map((i) => candidates[i]!),
+      vectors: keep.map((i) => candidateVectors[i]!),
+      interest,
+      query: queryOption[0] ?? null,
+      history,
+      k,
+    });
+    return { items, encoder: encoder.info, coldStart: interest === null };
+  }
+
+  /** Embeds texts with the active encoder (for tests, benchmarks and the catalog tool). */
+  async embedTexts(texts: unknown): Promise<{ encoder: EncoderInfo; vectors: Float32Array[] }> {
+    this.requireInit();
+    const list = validateArray(texts, 'texts', MAX_BATCH);
+    list.forEach((t, i) => {
+      if (typeof t !== 'string') throw new LocalRankError('INVALID_ARGUMENT', `texts[${i}] must be a string`, `texts[${i}]`);
+    });
+    const encoder = this.active;
+    return { encoder: encoder.info, vectors: await encoder.embed(list as string[]) };
+  }
+
+  async profile(): Promise<ProfileSummary> {
+    this.requireInit();
+    const events = this.log.events;
+    const counts: ProfileSummary['counts'] = {};
+    for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+    const newestFirst = [...events].reverse();
+    const recentItems: ProfileSummary['recentItems'] = [];
+    const seen = new Set<string>();
+    for (const e of newestFirst) {
+      if (!e.itemId || e.type === 'impression' || seen.has(e.itemId)) continue;
+      seen.add(e.itemId);
+      const title = (this.catalog.get(e.itemId) ?? this.log.item(e.itemId))?.title ?? e.itemId;
+      recentItems.push({ id: e.itemId, title, type: e.type, timestamp: e.timestamp });
+      if (recentItems.length >= 10) break;
+    }
+    const recentSearches = [...new Set(newestFirst.filter((e) => e.type === 'search').map((e) => e.query!))].slice(0, 5);
+    const categories = new Map<string, number>();
+    const parts = contributions(events, this.config.eventWeights, this.config.halfLifeDays, this.deps.now());
+    const itemsByCategory = new Map<string, Set<string>>();
+    for (const { event, weight } of parts) {
+      const item = event.itemId ? (this.catalog.get(event.itemId) ?? this.log.item(event.itemId)) : undefined;
+      if (!item?.category || weight <= 0) continue;
+      categories.set(item.category, (categories.get(item.category) ?? 0) + weight);
+      const set = itemsByCategory.get(item.category) ?? new Set();
+      set.add(item.id);
+      itemsByCategory.set(item.category, set);
+    }
+    const total = [...categories.values()].reduce((a, b) => a + b, 0);
+    const interests = [...categories.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([label, w]) => ({ label, strength: total > 0 ? w / total : 0, itemIds: [...itemsByCategory.get(label)!].slice(0, 5) }));
+    const sentences: string[] = [];
+    if (interests.length > 0) sentences.push(`interested in ${interests.slice(0, 3).map((i) => i.label).join(', ')}`);
+    if (recentItems[0]) sentences.push(`recently ${VERBS[recentItems[0].type]} "${recentItems[0].title}"`);
+    if (recentSearches[0]) sentences.push(`recently searched "${recentSearches[0]}"`);
+    return {
+      counts,
+      recentItems,
+      recentSearches,
+      interests,
+      text: sentences.length > 0 ? `${sentences.join('; ')}.` : 'Nothing stored yet.',
+      encoder: this.active.info,
+      storage: { kind: this.store.kind, events: events.length },
+    };
+  }
+
+  async exportData(): Promise<ExportedData> {
+    this.requireInit();
+    const ids = new Set(this.log.events.map((e) => e.itemId).filter((id): id is string => !!id));
+    return {
+      format: 'localrank-export',
+      version: 1,
+      namespace: this.config.namespace,
+      exportedAt: this.deps.now(),
+      events: structuredClone([...this.log.events]),
+      items: [...ids].map((id) => this.log.item(id)).filter((i): i is Item => !!i),
+    };
+  }
+
+  async forget(): Promise<void> {
+    this.requireInit();
+    await this.log.clear();
+    await this.cache.clear();
+    await Promise.all([this.store.destroy(), this.cacheStore.destroy()]);
+    // The catalogue is the host's data, not the person's: it stays.
+    this.memo.clear();
+  }
+
+  async dispose(): Promise<void> {
+    await this.model?.dispose?.();
+    this.model = null;
+  }
+}
+
+async function timeEncoder(encoder: Encoder, now: () => number): Promise<number> {
+  await encoder.embed(PROBE_TEXTS); // warm-up: first runs compile kernels
+  const start = now();
+  await encoder.embed(PROBE_TEXTS);
+  await encoder.embed(PROBE_TEXTS);
+  return (now() - start) / 2;
+}

@@ -1,0 +1,81 @@
+import { LocalRankError } from '../errors.js';
+import type { EventType, LocalRankOptions } from '../types.js';
+import type { RequestedDevice } from './encoder/backend.js';
+import { DEFAULT_EVENT_WEIGHTS } from './profile.js';
+import { EVENT_TYPES } from './validate.js';
+
+/** The fully resolved configuration the engine runs with. */
+export interface EngineConfig {
+  namespace: string;
+  storage: 'indexeddb' | 'memory';
+  model: { id: string; baseUrl?: string; dtype?: string; device: RequestedDevice; batchSize: number } | false;
+  runtimeUrl?: string;
+  eventWeights: Record<EventType, number>;
+  halfLifeDays: number;
+  embeddingCacheSize: number;
+  maxEvents: number;
+}
+
+export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
+const DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'];
+const DEVICES = ['auto', 'wasm', 'webgpu'];
+
+const bad = (field: string, problem: string): never => {
+  throw new LocalRankError('INVALID_ARGUMENT', `options.${field} ${problem}`, `options.${field}`);
+};
+
+function positive(field: string, v: unknown, fallback: number, { integer = false, allowZero = false } = {}): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0) || (integer && !Number.isInteger(v))) {
+    bad(field, `must be a ${integer ? 'whole' : 'finite'} number ${allowZero ? '>= 0' : '> 0'}`);
+  }
+  return v as number;
+}
+
+/** Validates host options and fills in the defaults. URLs must already be absolute. */
+export function resolveOptions(options: LocalRankOptions | undefined): EngineConfig {
+  const o = (options ?? {}) as Record<string, unknown> & LocalRankOptions;
+  if (typeof o !== 'object' || o === null) bad('', 'must be an object');
+  const namespace = o.namespace ?? 'default';
+  if (typeof namespace !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(namespace)) bad('namespace', 'must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  const storage = o.storage ?? 'indexeddb';
+  if (storage !== 'indexeddb' && storage !== 'memory') bad('storage', "must be 'indexeddb' or 'memory'");
+
+  let model: EngineConfig['model'] = false;
+  if (o.model !== false) {
+    const m = o.model ?? {};
+    if (typeof m !== 'object' || m === null) bad('model', 'must be an object or false');
+    const id = m.id ?? DEFAULT_MODEL_ID;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256) bad('model.id', 'must be a non-empty string');
+    if (m.dtype !== undefined && !DTYPES.includes(m.dtype)) bad('model.dtype', `must be one of ${DTYPES.join(', ')}`);
+    const device = m.device ?? 'auto';
+    if (!DEVICES.includes(device)) bad('model.device', `must be one of ${DEVICES.join(', ')}`);
+    if (m.baseUrl !== undefined && (typeof m.baseUrl !== 'string' || m.baseUrl.length === 0)) bad('model.baseUrl', 'must be a URL');
+    model = { id, device, batchSize: positive('model.batchSize', m.batchSize, 32, { integer: true }) };
+    if (m.baseUrl !== undefined) model.baseUrl = m.baseUrl;
+    if (m.dtype !== undefined) model.dtype = m.dtype;
+  }
+
+  const eventWeights = { ...DEFAULT_EVENT_WEIGHTS };
+  if (o.eventWeights !== undefined) {
+    if (typeof o.eventWeights !== 'object' || o.eventWeights === null) bad('eventWeights', 'must be an object');
+    for (const [type, w] of Object.entries(o.eventWeights)) {
+      if (!EVENT_TYPES.includes(type as EventType)) bad(`eventWeights.${type}`, 'is not an event type');
+      if (typeof w !== 'number' || !Number.isFinite(w)) bad(`eventWeights.${type}`, 'must be a finite number');
+      eventWeights[type as EventType] = w as number;
+    }
+  }
+  if (o.runtimeUrl !== undefined && (typeof o.runtimeUrl !== 'string' || o.runtimeUrl.length === 0)) bad('runtimeUrl', 'must be a URL');
+
+  const config: EngineConfig = {
+    namespace,
+    storage,
+    model,
+    eventWeights,
+    halfLifeDays: positive('halfLifeDays', o.halfLifeDays, 14),
+    embeddingCacheSize: positive('embeddingCacheSize', o.embeddingCacheSize, 5000, { integer: true, allowZero: true }),
+    maxEvents: positive('maxEvents', o.maxEvents, 2000, { integer: true }),
+  };
+  if (o.runtimeUrl !== undefined) config.runtimeUrl = o.runtimeUrl;
+  return config;
+}

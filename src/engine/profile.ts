@@ -1,0 +1,67 @@
+import type { EventType, StoredEvent } from '../types.js';
+import { addScaled, normalizeInPlace } from './vector.js';
+
+/** Default strength of each event type; negative weights push away. */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<EventType, number>> = {
+  view: 1,
+  click: 2,
+  add_to_cart: 4,
+  purchase: 6,
+  search: 1.5,
+  rate: 0, // scaled by the rating, see eventWeight
+  dismiss: -3,
+  impression: 0,
+};
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Exponential time decay: 1 now, 0.5 after one half-life. */
+export function decay(ageMs: number, halfLifeDays: number): number {
+  return Math.pow(0.5, Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
+}
+
+/** Weight of one event before decay. Ratings count by their distance from a neutral 3 (of 5). */
+export function eventWeight(event: StoredEvent, weights: Readonly<Record<EventType, number>>): number {
+  if (event.type === 'rate') return (event.value ?? 3) - 3 + weights.rate;
+  return weights[event.type];
+}
+
+/** A weighted contribution to the profile: an item or a search query. */
+export interface Contribution {
+  event: StoredEvent;
+  /** Signed, decayed weight. */
+  weight: number;
+}
+
+export function contributions(
+  events: readonly StoredEvent[],
+  weights: Readonly<Record<EventType, number>>,
+  halfLifeDays: number,
+  now: number,
+): Contribution[] {
+  const out: Contribution[] = [];
+  for (const event of events) {
+    const w = eventWeight(event, weights);
+    if (w === 0) continue;
+    out.push({ event, weight: w * decay(now - event.timestamp, halfLifeDays) });
+  }
+  return out;
+}
+
+/**
+ * The interest vector: decayed, weighted mean of the vectors of what the
+ * person interacted with, in one encoder's space. Null when nothing counts.
+ */
+export function interestVector(vectors: readonly Float32Array[], weightsOf: readonly number[], dimension: number): Float32Array | null {
+  const acc = new Float32Array(dimension);
+  let any = false;
+  vectors.forEach((v, i) => {
+    const w = weightsOf[i]!;
+    if (w === 0) return;
+    addScaled(acc, v, w);
+    any = true;
+  });
+  if (!any) return null;
+  normalizeInPlace(acc);
+  return acc.some((x) => x !== 0) ? acc : null;
+}

@@ -1,0 +1,4 @@
+/// <reference types="vite/client" />
+
+/** Package version, replaced at build time. */
+declare const __LOCALRANK_VERSION__: string;

@@ -1,0 +1,349 @@
+/**
+ * Public types of LocalRank. Everything a host passes in or gets back is
+ * described here; the shapes are designed for the whole system, so fields
+ * that later releases fill in are already present (and optional).
+ */
+
+// ---------------------------------------------------------------------------
+// Items
+// ---------------------------------------------------------------------------
+
+/** An embedding computed ahead of time, tagged with the encoder that made it. */
+export interface ItemVector {
+  /**
+   * Id of the encoder that produced the vector, as reported by
+   * {@link EncoderInfo.id} (for a model: `model:<model id>`). Vectors made by
+   * another encoder are ignored and recomputed.
+   */
+  encoder: string;
+  /** The L2-normalised embedding. */
+  values: ArrayLike<number>;
+}
+
+/** A thing that can be recommended. */
+export interface Item {
+  /** Stable identifier, 1 to 256 characters. */
+  id: string;
+  /** Human-readable title; the main text the encoders read. */
+  title: string;
+  /** Longer text; truncated to the model's maximum length when embedded. */
+  description?: string;
+  /** Category path, levels separated by `>`: `"Shoes > Running"`. */
+  category?: string;
+  brand?: string;
+  tags?: string[];
+  /** List price in the host's currency, finite and >= 0. */
+  price?: number;
+  /** Host prior (popularity or a server score), finite and >= 0. Larger is more popular. */
+  popularity?: number;
+  /** Precomputed content embedding (see {@link ItemVector}). */
+  vector?: ItemVector;
+  /** Item factor from a server-side collaborative-filtering model. */
+  cfVector?: ArrayLike<number>;
+  /** Free attributes for host filters; values must be JSON scalars. */
+  attributes?: Record<string, string | number | boolean | null>;
+}
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+/** The kinds of behaviour LocalRank learns from. */
+export type EventType =
+  | 'view'
+  | 'click'
+  | 'add_to_cart'
+  | 'purchase'
+  | 'search'
+  | 'rate'
+  | 'dismiss'
+  | 'impression';
+
+/**
+ * One thing the person did. Item events name an item by `itemId` (an item the
+ * engine knows through {@link LocalRank.upsertItems}) or carry it inline as
+ * `item`.
+ */
+export interface TrackEvent {
+  type: EventType;
+  /** The item the event is about (all types but `search`). */
+  itemId?: string;
+  /** Inline item snapshot, stored with the event so the profile can be rebuilt. */
+  item?: Item;
+  /** Query text, for `search` (1 to 512 characters). */
+  query?: string;
+  /** Rating for `rate`, a finite number (hosts choose the scale, e.g. 1 to 5). */
+  value?: number;
+  /** List the item was shown in, for `impression` and `click`. */
+  listId?: string;
+  /** Zero-based position in that list, for `impression` and `click`. */
+  position?: number;
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+/** Result of {@link LocalRank.track}. */
+export interface TrackResult {
+  /** Events stored. */
+  accepted: number;
+  /** Events rejected, each with the error naming the offending field. */
+  rejected: Array<{ index: number; error: LocalRankErrorInfo }>;
+}
+
+// ---------------------------------------------------------------------------
+// Ranking
+// ---------------------------------------------------------------------------
+
+/** A candidate: a full item, or the id of an item already upserted. */
+export type Candidate = Item | string;
+
+/** The named parts of a score, each in [0, 1] unless stated. Absent parts did not apply. */
+export interface ScoreComponents {
+  /** Similarity of the item to the person's interests and session intent. */
+  content?: number;
+  /** Match of category, brand, tags and price band. */
+  affinity?: number;
+  /** Host popularity or server score, log-scaled. */
+  prior?: number;
+  /** Collaborative-filtering fold-in score. */
+  cf?: number;
+  /** Output of the on-device learner. */
+  learned?: number;
+  /** Host boost, as given. */
+  boost?: number;
+}
+
+/** Why an item was placed where it is, in words a person can read. */
+export interface Reason {
+  kind: 'similar_to_history' | 'interest' | 'popular' | 'new_for_you' | 'query_match' | 'boosted';
+  /** Display text, e.g. "Because you viewed Trail Runner 2". */
+  text: string;
+  /** The history item the reason names, when it names one. */
+  itemId?: string;
+}
+
+/** One ranked candidate. */
+export interface RankedItem {
+  id: string;
+  /** Final score; larger ranks higher. Comparable within one ranking only. */
+  score: number;
+  components: ScoreComponents;
+  reasons: Reason[];
+}
+
+/** Options of one {@link LocalRank.rank} call. */
+export interface RankOptions {
+  /** How many items to return; default all candidates. */
+  k?: number;
+  /** Query text to blend in (personalised re-ranking of search results). */
+  query?: string;
+  /** Leave out items the person already purchased (default false). */
+  excludePurchased?: boolean;
+  /** Leave out items the person already interacted with (default false). */
+  excludeSeen?: boolean;
+}
+
+/** Result of {@link LocalRank.rank}. */
+export interface RankResult {
+  items: RankedItem[];
+  /** The encoder whose vectors were used for the content component. */
+  encoder: EncoderInfo;
+  /** True when the profile was empty and the order comes from priors alone. */
+  coldStart: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Encoder and backend
+// ---------------------------------------------------------------------------
+
+/** The model LocalRank embeds text with. */
+export interface ModelOptions {
+  /**
+   * Model id (a folder under `baseUrl`) or, without `baseUrl`, a Hugging Face
+   * Hub id. Default `Xenova/all-MiniLM-L6-v2`.
+   */
+  id?: string;
+  /**
+   * Absolute or page-relative URL of the folder that holds model folders, laid
+   * out as transformers.js expects (`<id>/config.json`, `<id>/tokenizer.json`,
+   * `<id>/onnx/model_quantized.onnx`). Without it the model is fetched from the
+   * Hugging Face Hub.
+   */
+  baseUrl?: string;
+  /** Weight precision. Default `q8` on WASM, `fp32` on WebGPU. */
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+  /** Where inference runs. Default `auto`: WebGPU only on a real adapter that a probe shows faster. */
+  device?: 'auto' | 'wasm' | 'webgpu';
+  /** Texts per inference call. Default 32. */
+  batchSize?: number;
+}
+
+/** Which encoder produced a vector and is serving now. */
+export interface EncoderInfo {
+  /** Stable id stored with every vector: `lexical:v1:<dim>` or `model:<model id>`. */
+  id: string;
+  kind: 'lexical' | 'model';
+  dimension: number;
+  /** For a model: the device it runs on. */
+  device?: 'wasm' | 'webgpu' | 'cpu';
+  dtype?: string;
+}
+
+/** How the backend was chosen; reported once per model load. */
+export interface BackendChoice {
+  device: 'wasm' | 'webgpu' | 'cpu';
+  /** Why, in words: "no WebGPU adapter", "software fallback adapter", "WebGPU 2.3x faster in probe"… */
+  reason: string;
+  /** Probe timings when a probe ran, ms per batch. */
+  probe?: { wasmMs: number; webgpuMs: number };
+}
+
+// ---------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------
+
+/** Options of {@link createLocalRank}. Every field is optional. */
+export interface LocalRankOptions {
+  /**
+   * Separates profiles of different sites or apps on one origin; part of the
+   * IndexedDB database name. 1 to 64 characters of `[A-Za-z0-9_-]`. Default `default`.
+   */
+  namespace?: string;
+  /** The embedding model, or `false` to use only the lexical encoder (no download). */
+  model?: ModelOptions | false;
+  /**
+   * URL of the folder holding the ONNX Runtime files
+   * (`ort-wasm-simd-threaded*.{mjs,wasm}`), shipped in the package's `dist/ort/`.
+   * Default: `ort/` next to the worker script (ESM build) or next to the
+   * `<script>` (IIFE build).
+   */
+  runtimeUrl?: string;
+  /** Weight of each event type in the profile; merged over the defaults. */
+  eventWeights?: Partial<Record<EventType, number>>;
+  /** Half-life of interests in days. Default 14. */
+  halfLifeDays?: number;
+  /** `indexeddb` (default) or `memory` (nothing persists). */
+  storage?: 'indexeddb' | 'memory';
+  /** Maximum number of cached embeddings (LRU, in IndexedDB). Default 5000; 0 disables. */
+  embeddingCacheSize?: number;
+  /** Maximum events kept in the log (ring buffer). Default 2000. */
+  maxEvents?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Events emitted by the library
+// ---------------------------------------------------------------------------
+
+/** Model download progress. */
+export interface ProgressEvent {
+  /** File being fetched, relative to the model folder. */
+  file: string;
+  loaded: number;
+  total: number;
+  /** 0..1 over all files seen so far. */
+  progress: number;
+}
+
+/** Payloads of the events {@link LocalRank.on} subscribes to. */
+export interface LocalRankEvents {
+  /** Model files downloading. */
+  progress: ProgressEvent;
+  /** The backend (device) was chosen for the model. */
+  backend: BackendChoice;
+  /** The encoder serving rankings changed (lexical first, then the model once loaded). */
+  encoder: EncoderInfo;
+  /** Something failed but LocalRank keeps working (model load failed, worker restarted…). */
+  error: LocalRankErrorInfo;
+  /** A capability is missing and LocalRank runs in a reduced mode (e.g. no IndexedDB). */
+  degraded: { reason: string; code: ErrorCode };
+}
+
+// ---------------------------------------------------------------------------
+// Profile, export
+// ---------------------------------------------------------------------------
+
+/** A plain, person-readable summary of what LocalRank knows (for transparency screens). */
+export interface ProfileSummary {
+  /** Events stored, by type. */
+  counts: Partial<Record<EventType, number>>;
+  /** Most recent item interactions, newest first. */
+  recentItems: Array<{ id: string; title: string; type: EventType; timestamp: number }>;
+  /** Most recent searches, newest first. */
+  recentSearches: string[];
+  /** Strongest interests, labelled by representative item titles. */
+  interests: Array<{ label: string; strength: number; itemIds: string[] }>;
+  /** One sentence summarising the above ("likes running shoes; recently searched 'trail'"). */
+  text: string;
+  /** The encoder the interests were computed with. */
+  encoder: EncoderInfo;
+  storage: { kind: 'indexeddb' | 'memory'; events: number };
+}
+
+/** Everything LocalRank stores for this namespace, as versioned JSON. */
+export interface ExportedData {
+  format: 'localrank-export';
+  version: 1;
+  namespace: string;
+  exportedAt: number;
+  events: StoredEvent[];
+  items: Item[];
+}
+
+/** An event as stored: validated, with its timestamp filled in. */
+export interface StoredEvent extends Omit<TrackEvent, 'item' | 'timestamp'> {
+  /** Unique per namespace; makes replays after a worker restart idempotent. */
+  id: string;
+  timestamp: number;
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** Stable error codes; see the README for what each means and what to do. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_ITEM'
+  | 'INVALID_EVENT'
+  | 'UNKNOWN_ITEM'
+  | 'MODEL_LOAD_FAILED'
+  | 'INFERENCE_FAILED'
+  | 'WORKER_CRASHED'
+  | 'WORKER_UNAVAILABLE'
+  | 'STORAGE_UNAVAILABLE'
+  | 'STORAGE_FAILED'
+  | 'DESTROYED';
+
+/** The serialisable form of a {@link LocalRankError}. */
+export interface LocalRankErrorInfo {
+  code: ErrorCode;
+  message: string;
+  /** The offending field, for validation errors (`events[3].itemId`). */
+  field?: string;
+}
+
+// ---------------------------------------------------------------------------
+// The API
+// ---------------------------------------------------------------------------
+
+/** A LocalRank instance, from {@link createLocalRank}. */
+export interface LocalRank {
+  /** Resolves once rankings can be served (by the lexical encoder at first). Rejects only if the worker cannot start. */
+  readonly ready: Promise<void>;
+  /** Adds or replaces catalogue items. Invalid items reject the whole call with `INVALID_ITEM` naming the field. */
+  upsertItems(items: Item[]): Promise<{ count: number }>;
+  /** Records one event or a batch. Invalid events are reported and skipped; valid ones are kept. */
+  track(events: TrackEvent | TrackEvent[]): Promise<TrackResult>;
+  /** Orders candidates for this person. */
+  rank(candidates: Candidate[], options?: RankOptions): Promise<RankResult>;
+  /** A person-readable summary of the profile. */
+  profile(): Promise<ProfileSummary>;
+  /** Everything stored, as JSON. */
+  export(): Promise<ExportedData>;
+  /** Erases everything stored for this namespace: events, items, the embedding cache, memory. */
+  forget(): Promise<void>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof LocalRankEvents>(type: K, listener: (event: LocalRankEvents[K]) => void): () => void;
+  /** Stops the worker and releases the model. Later calls reject with `DESTROYED`. */
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * Library mode writes the worker reference as `new URL(new URL("x.js", import.meta.url).href, "" + import.meta.url)`,
+ * which consumer bundlers do not recognise. Rewrite it to the standard
+ * `new URL("./engine.worker.js", import.meta.url)` so Vite, webpack and esbuild
+ * users get the worker re-emitted by their own build.
+ */
+function standardWorkerUrl(): Plugin {
+  return {
+    name: 'localrank:standard-worker-url',
+    renderChunk(code) {
+      const rewritten = code.replace(
+        /new URL\(\s*(?:\/\*\s*@vite-ignore\s*\*\/\s*)?new URL\("(?:\.\/)?engine\.worker\.js",\s*import\.meta\.url\)\.href,\s*""\s*\+\s*import\.meta\.url\s*\)/g,
+        'new URL("./engine.worker.js", import.meta.url)',
+      );
+      return rewritten === code ? null : { code: rewritten, map: null };
+    },
+  };
+}
+
+// `vite build` makes the ESM package (dist/localrank.js + dist/engine.worker.js);
+// `vite build --mode iife` makes the script-tag bundle with the worker inlined.
+export default defineConfig(({ mode }) => {
+  const iife = mode === 'iife';
+  return {
+    base: './',
+    define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
+    resolve: {
+      // ORT's "extern wasm" build: the .wasm is fetched from runtimeUrl, never inlined as base64.
+      conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'production'],
+    },
+    worker: {
+      format: 'es',
+      rollupOptions: { output: { entryFileNames: 'engine.worker.js', inlineDynamicImports: true } },
+    },
+    build: {
+      outDir: 'dist',
+      emptyOutDir: !iife,
+      sourcemap: true,
+      target: 'es2022',
+      assetsDir: '',
+      lib: iife
+        ? { entry: 'src/iife.ts', formats: ['iife'], name: 'LocalRankBundle', fileName: () => 'localrank.iife.js' }
+        : { entry: 'src/index.ts', formats: ['es'], fileName: () => 'localrank.js' },
+      rollupOptions: iife ? {} : { external: ['comlink'] },
+    },
+    plugins: iife ? [] : [standardWorkerUrl()],
+  };
+});
