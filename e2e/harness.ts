@@ -31,9 +31,8 @@ export function launch(options: BrowserOptions = {}): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS });
 }
 
-/** A persistent profile directory, so IndexedDB survives a browser restart. */
-export async function launchPersistent(options: BrowserOptions = {}): Promise<{ context: BrowserContext; dir: string; cleanup(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'));
+/** A persistent profile directory (new, or `dir` to restart on one), so IndexedDB survives a browser restart. */
+export async function launchPersistent(options: BrowserOptions = {}, dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'))): Promise<{ context: BrowserContext; dir: string; cleanup(): void }> {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS,

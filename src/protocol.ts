@@ -13,25 +13,31 @@ interface SerializedError {
   value: { name: string; message: string; code?: ErrorCode; field?: string };
 }
 
-const original = transferHandlers.get('throw')!;
+let installed = false;
 
-const errorTransfer: TransferHandler<{ value: unknown }, SerializedError | { isError: false; value: unknown }> = {
-  canHandle: (value): value is { value: unknown } => original.canHandle(value),
-  serialize({ value }) {
-    if (value instanceof Error) {
-      const e = value as Error & { code?: ErrorCode; field?: string };
-      const out: SerializedError = { isError: true, value: { name: e.name, message: e.message } };
-      if (typeof e.code === 'string') out.value.code = e.code;
-      if (typeof e.field === 'string') out.value.field = e.field;
-      return [out, []];
-    }
-    return [{ isError: false, value }, []];
-  },
-  deserialize(serialized) {
-    if (!serialized.isError) throw serialized.value;
-    const { code, message, field } = serialized.value;
-    throw code ? new LocalRankError(code, message, field) : new LocalRankError('WORKER_CRASHED', message);
-  },
-};
+/** Installs the handler (idempotent). Called explicitly by both sides: the package has no import-time side effects. */
+export function installErrorTransfer(): void {
+  if (installed) return;
+  installed = true;
+  const original = transferHandlers.get('throw')!;
+  const errorTransfer: TransferHandler<{ value: unknown }, SerializedError | { isError: false; value: unknown }> = {
+    canHandle: (value): value is { value: unknown } => original.canHandle(value),
+    serialize({ value }) {
+      if (value instanceof Error) {
+        const e = value as Error & { code?: ErrorCode; field?: string };
+        const out: SerializedError = { isError: true, value: { name: e.name, message: e.message } };
+        if (typeof e.code === 'string') out.value.code = e.code;
+        if (typeof e.field === 'string') out.value.field = e.field;
+        return [out, []];
+      }
+      return [{ isError: false, value }, []];
+    },
+    deserialize(serialized) {
+      if (!serialized.isError) throw serialized.value;
+      const { code, message, field } = serialized.value;
+      throw code ? new LocalRankError(code, message, field) : new LocalRankError('WORKER_CRASHED', message);
+    },
+  };
 
-transferHandlers.set('throw', errorTransfer as TransferHandler<unknown, unknown>);
+  transferHandlers.set('throw', errorTransfer as TransferHandler<unknown, unknown>);
+}

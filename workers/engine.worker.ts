@@ -1,5 +1,5 @@
 import { expose } from 'comlink';
-import '../src/protocol.js';
+import { installErrorTransfer } from '../src/protocol.js';
 import { currentDeviceEnvironment } from '../src/engine/encoder/backend.js';
 import { loadModelEncoder } from '../src/engine/encoder/model.js';
 import type { Emit } from '../src/engine/engine.js';
@@ -51,4 +51,5 @@ const api = {
 
 export type EngineApi = typeof api;
 
+installErrorTransfer();
 expose(api);

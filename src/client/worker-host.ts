@@ -1,6 +1,6 @@
 import { proxy, releaseProxy, wrap } from 'comlink';
 import type { Remote } from 'comlink';
-import '../protocol.js';
+import { installErrorTransfer } from '../protocol.js';
 import { LocalRankError, toLocalRankError } from '../errors.js';
 import type { EngineApi } from '../../workers/engine.worker.js';
 import type { Item, LocalRankEvents, LocalRankOptions } from '../types.js';
@@ -40,6 +40,7 @@ export class WorkerHost {
     private readonly options: LocalRankOptions,
     private readonly emitter: Emitter,
   ) {
+    installErrorTransfer();
     this.ready = this.start();
   }
 

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../scripts/serve.mjs';
+import { launchPersistent, serve, startEsm } from './harness.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await serve();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const ITEMS = [
+  { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running' },
+  { id: 'knife-1', title: 'Stainless steel chef knife', category: 'Kitchen > Knives' },
+];
+
+describe('IndexedDB state', () => {
+  it('survives a reload and a browser restart', async () => {
+    const first = await launchPersistent();
+    try {
+      const page = await first.context.newPage();
+      await startEsm(page, server, { namespace: 'persist', model: false });
+      const tracked = await page.evaluate(async (items) => {
+        const lr = (window as any).lr;
+        await lr.upsertItems(items);
+        return lr.track([{ type: 'view', itemId: 'shoe-1' }, { type: 'search', query: 'trail' }]);
+      }, ITEMS);
+      expect(tracked.accepted).toBe(2);
+
+      // Reload: the host has not upserted anything yet, the profile comes from IndexedDB.
+      await page.reload();
+      await startEsm(page, server, { namespace: 'persist', model: false });
+      const afterReload = await page.evaluate(async () => {
+        const lr = (window as any).lr;
+        const profile = await lr.profile();
+        // The item snapshot stored with the event is enough to rank against it by id.
+        const ranked = await lr.rank(['shoe-1']);
+        return { profile, ranked };
+      });
+      expect(afterReload.profile.storage).toEqual({ kind: 'indexeddb', events: 2 });
+      expect(afterReload.profile.recentItems[0]).toMatchObject({ id: 'shoe-1', title: 'Trail running shoes', type: 'view' });
+      expect(afterReload.profile.recentSearches).toEqual(['trail']);
+      expect(afterReload.ranked.items[0].id).toBe('shoe-1');
+      await first.context.close();
+
+      // Browser restart on the same profile directory.
+      const { context: second } = await launchPersistent({}, first.dir);
+      const page2 = await second.newPage();
+      await startEsm(page2, server, { namespace: 'persist', model: false });
+      const exported = await page2.evaluate(() => (window as any).lr.export());
+      expect(exported.format).toBe('localrank-export');
+      expect(exported.events.map((e: { type: string }) => e.type)).toEqual(['view', 'search']);
+      expect(exported.items.map((i: { id: string }) => i.id)).toEqual(['shoe-1']);
+
+      // Another namespace on the same origin sees nothing of it.
+      await startEsm(page2, server, { namespace: 'other', model: false });
+      const other = await page2.evaluate(() => (window as any).lr.profile());
+      expect(other.storage.events).toBe(0);
+      await second.close();
+    } finally {
+      first.cleanup();
+    }
+  });
+});
