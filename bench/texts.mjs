@@ -35,7 +35,7 @@ const COLOURS = ['black', 'navy', 'forest green', 'sand', 'slate grey', 'burgund
 
 /**
  * `count` distinct product texts, shaped like LocalRank's item text
- * (`title. category. brand. description`), 8 to 45 words each.
+ * (`title. category. brand. description`), about 4 to 30 words each.
  */
 export function productTexts(count, seed = 20260501) {
   const rand = mulberry32(seed);

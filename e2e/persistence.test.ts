@@ -53,7 +53,17 @@ describe('IndexedDB state', () => {
       expect(exported.events.map((e: { type: string }) => e.type)).toEqual(['view', 'search']);
       expect(exported.items.map((i: { id: string }) => i.id)).toEqual(['shoe-1']);
 
-      // Another namespace on the same origin sees nothing of it.
+      // forget() erases it, durably.
+      await page2.evaluate(() => (window as any).lr.forget());
+      await page2.reload();
+      await startEsm(page2, server, { namespace: 'persist', model: false });
+      const afterForget = await page2.evaluate(async () => ({ profile: await (window as any).lr.profile(), exported: await (window as any).lr.export() }));
+      expect(afterForget.profile.storage.events).toBe(0);
+      expect(afterForget.exported.events).toEqual([]);
+      expect(afterForget.exported.items).toEqual([]);
+
+      // Another namespace on the same origin sees nothing of another's events.
+      await page2.evaluate(() => (window as any).lr.track({ type: 'search', query: 'kept elsewhere' }));
       await startEsm(page2, server, { namespace: 'other', model: false });
       const other = await page2.evaluate(() => (window as any).lr.profile());
       expect(other.storage.events).toBe(0);

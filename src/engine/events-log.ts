@@ -23,6 +23,14 @@ function snapshot(item: Item): Item {
   return rest;
 }
 
+interface PendingBatch {
+  batchId: string;
+  events: Array<Omit<StoredEvent, 'id'>>;
+  snapshots: Item[];
+  resolve(stored: number): void;
+  reject(error: unknown): void;
+}
+
 export async function openEventLog(store: KeyValueStore, maxEvents: number): Promise<EventLog> {
   const [savedEvents, savedItems] = await store.getMany<unknown>([LOG_KEYS.events, LOG_KEYS.items]);
   let events: StoredEvent[] = Array.isArray(savedEvents) ? (savedEvents as StoredEvent[]) : [];
@@ -31,31 +39,61 @@ export async function openEventLog(store: KeyValueStore, maxEvents: number): Pro
   const batchOf = (id: string): string => id.slice(0, id.lastIndexOf(':'));
   let batches = new Set(events.map((e) => batchOf(e.id)));
 
+  // Appends queue here; while one write is in flight, later batches gather and go in the next single write.
+  let pending: PendingBatch[] = [];
+  let writing: Promise<void> | null = null;
+
+  const flush = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const group = pending;
+      pending = [];
+      let nextEvents = events;
+      const nextItems = { ...items };
+      const nextBatches = new Set(batches);
+      const stored = group.map((b) => {
+        if (nextBatches.has(b.batchId) || b.events.length === 0) return 0;
+        nextBatches.add(b.batchId);
+        nextEvents = nextEvents.concat(b.events.map((e, i) => ({ ...e, id: `${b.batchId}:${i}` })));
+        for (const s of b.snapshots) nextItems[s.id] = snapshot(s);
+        return b.events.length;
+      });
+      if (nextEvents.length > maxEvents) nextEvents = nextEvents.slice(nextEvents.length - maxEvents);
+      // Drop snapshots no stored event refers to any more.
+      const referenced = new Set(nextEvents.map((e) => e.itemId).filter((id): id is string => id !== undefined));
+      for (const id of Object.keys(nextItems)) if (!referenced.has(id)) delete nextItems[id];
+      try {
+        if (stored.some((n) => n > 0)) {
+          await store.setMany([
+            [LOG_KEYS.events, nextEvents],
+            [LOG_KEYS.items, nextItems],
+            [LOG_KEYS.meta, { schema: SCHEMA_VERSION }],
+          ]);
+          events = nextEvents;
+          items = nextItems;
+          batches = new Set(events.map((e) => batchOf(e.id)));
+        }
+        group.forEach((b, i) => b.resolve(stored[i]!));
+      } catch (error) {
+        group.forEach((b) => b.reject(error));
+      }
+    }
+    writing = null;
+  };
+
   return {
     get events() {
       return events;
     },
     item: (id) => items[id],
-    async append(batchId, incoming, snapshots) {
-      if (batches.has(batchId) || incoming.length === 0) return 0;
-      const nextEvents = events.concat(incoming.map((e, i) => ({ ...e, id: `${batchId}:${i}` })));
-      if (nextEvents.length > maxEvents) nextEvents.splice(0, nextEvents.length - maxEvents);
-      const nextItems = { ...items };
-      for (const s of snapshots) nextItems[s.id] = snapshot(s);
-      // Drop snapshots no stored event refers to any more.
-      const referenced = new Set(nextEvents.map((e) => e.itemId).filter((id): id is string => id !== undefined));
-      for (const id of Object.keys(nextItems)) if (!referenced.has(id)) delete nextItems[id];
-      await store.setMany([
-        [LOG_KEYS.events, nextEvents],
-        [LOG_KEYS.items, nextItems],
-        [LOG_KEYS.meta, { schema: SCHEMA_VERSION }],
-      ]);
-      events = nextEvents;
-      items = nextItems;
-      batches = new Set(events.map((e) => batchOf(e.id)));
-      return incoming.length;
+    append(batchId, incoming, snapshots) {
+      return new Promise<number>((resolve, reject) => {
+        pending.push({ batchId, events: incoming, snapshots, resolve, reject });
+        // Started in a microtask: a synchronous burst of appends becomes one write.
+        writing ??= Promise.resolve().then(flush);
+      });
     },
     async clear() {
+      await writing;
       events = [];
       items = {};
       batches = new Set();

@@ -1,0 +1,28 @@
+// Timing helpers shared by the Node children and the orchestrator.
+
+export function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/**
+ * Texts per second of `embed(chunk)` called on chunks of `batch` texts.
+ * Warm-up on the first `warmup` texts, then `reps` timed repetitions, each on
+ * its own `perRep` distinct texts (the same slices for every batch size).
+ * Returns texts/s per repetition.
+ */
+export async function throughput(embed, texts, { batch, warmup, reps, perRep }) {
+  if (texts.length < warmup + reps * perRep) throw new Error('not enough texts');
+  const warm = texts.slice(0, warmup);
+  for (let i = 0; i < warm.length; i += batch) await embed(warm.slice(i, i + batch));
+  const runs = [];
+  for (let r = 0; r < reps; r++) {
+    const slice = texts.slice(warmup + r * perRep, warmup + (r + 1) * perRep);
+    const start = performance.now();
+    for (let i = 0; i < slice.length; i += batch) await embed(slice.slice(i, i + batch));
+    runs.push((slice.length / (performance.now() - start)) * 1000);
+  }
+  return runs;
+}
