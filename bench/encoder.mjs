@@ -9,7 +9,7 @@
 //   - gzipped sizes of the built files.
 // Human-readable lines first; the last line of stdout is one JSON object.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,8 @@ const result = {
   esm_entry_with_comlink_gz_bytes: null,
   first_lexical_rank_warm_ms: null,
   first_model_rank_warm_ms: null,
+  node_wasm_texts_per_s_b32_length_sorted: null,
+  padded_to_real_tokens_b32: null,
   all_requests_local: null,
 };
 
@@ -90,6 +92,14 @@ const MODEL = useShared
 result.model = MODEL.label;
 
 const started = performance.now();
+const newest = (dir) => {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return t;
+};
+const staleDist = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'workers'))) > statSync(join(DIST, 'engine.worker.js')).mtimeMs;
 log('LocalRank encoder benchmark');
 log(`model: ${MODEL.label}`);
 log(
@@ -97,6 +107,7 @@ log(
     ? 'using the shared distilled model because ../shared/models/localrank-minilm-distilled exists'
     : '../shared/models/localrank-minilm-distilled not found: using the committed fixture model (tiny: figures are not representative of a real MiniLM)',
 );
+if (staleDist) log('warning: src/ or workers/ changed after dist/ was built; run `npm run build` to bench the current code');
 log(`machine: ${process.platform} ${process.arch}, node ${process.version}, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 log(`workload: ${THROUGHPUT.warmup} warm-up texts, then ${THROUGHPUT.reps} repetitions of ${THROUGHPUT.perRep} distinct product texts per batch size; figure = median texts/s`);
 log();
@@ -162,6 +173,10 @@ try {
   const wasm = await runNodeChild('wasm');
   nodeOffHost.push(...wasm.offHostRequests);
   for (const b of BATCHES) result[`node_wasm_texts_per_s_b${b}`] = wasm.batches[b].median;
+  if (wasm.sorted) {
+    result.node_wasm_texts_per_s_b32_length_sorted = wasm.sorted.median;
+    result.padded_to_real_tokens_b32 = wasm.padding.ratio;
+  }
   log(`   WASM = onnxruntime-web ${wasm.onnxruntimeWeb} (${wasm.ortModule.replace(`${ROOT}/`, '')}), injected via globalThis[Symbol.for('onnxruntime')], ${wasm.numThreads} thread(s)`);
 } catch (error) {
   fail('Node WASM throughput', error);
@@ -198,12 +213,16 @@ const pageProblems = [];
 async function newContext() {
   const context = await browser.newContext();
   context.on('request', (r) => requests.push(r.url()));
+  context.on('response', (r) => {
+    // The pages have no favicon; any other failed response is reported.
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) pageProblems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
   return context;
 }
 function watchPage(page, label) {
   page.on('pageerror', (e) => pageProblems.push(`${label}: page error: ${String(e)}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`${label}: console error: ${m.text()}`);
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) pageProblems.push(`${label}: console error: ${m.text()}`);
   });
 }
 

@@ -97,6 +97,32 @@ for (const batch of plan.batches) {
   result.batches[batch] = { runs, median: median(runs) };
   console.log(`[node ${runtime}] batch ${String(batch).padStart(2)}: ${median(runs).toFixed(1)} texts/s (runs ${runs.map((r) => r.toFixed(1)).join(', ')})`);
 }
+
+if (runtime === 'wasm') {
+  // Diagnostic: how much of a batch of 32 is padding, and the throughput when
+  // each repetition's texts are sorted by token count before batching.
+  const timed = texts.slice(plan.warmup, plan.warmup + plan.reps * plan.perRep);
+  let real = 0;
+  let padded = 0;
+  for (let i = 0; i < timed.length; i += 32) {
+    const { attention_mask: mask } = extractor.tokenizer(timed.slice(i, i + 32), { padding: true, truncation: true });
+    for (const m of mask.data) real += Number(m);
+    padded += mask.data.length;
+  }
+  result.padding = { real, padded, ratio: padded / real };
+  const tokens = new Map(texts.map((t) => [t, extractor.tokenizer(t).input_ids.dims[1]]));
+  const sortedTexts = texts.slice(0, plan.warmup);
+  for (let r = 0; r < plan.reps; r++) {
+    const slice = texts.slice(plan.warmup + r * plan.perRep, plan.warmup + (r + 1) * plan.perRep);
+    sortedTexts.push(...slice.sort((a, b) => tokens.get(a) - tokens.get(b)));
+  }
+  const runs = await throughput((chunk) => embed(chunk), sortedTexts, { batch: 32, ...plan });
+  result.sorted = { runs, median: median(runs) };
+  console.log(
+    `[node ${runtime}] batch 32, texts sorted by length within each repetition: ${median(runs).toFixed(1)} texts/s ` +
+      `(unsorted batches of 32 hold ${padded} token slots for ${real} real tokens: ${(padded / real).toFixed(2)}x)`,
+  );
+}
 await extractor.dispose();
 result.offHostRequests = offHost;
 console.log(JSON.stringify(result));

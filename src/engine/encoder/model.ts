@@ -144,14 +144,20 @@ export async function loadModelEncoder(source: ModelSource): Promise<Encoder> {
     async embed(texts) {
       // After one failed run ONNX Runtime Web fails every later call in the worker (FIELD_NOTES).
       if (poisoned) throw new LocalRankError('INFERENCE_FAILED', 'The model failed earlier in this worker; it must restart');
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += source.batchSize) {
+      // Batches pad to their longest text: grouping texts of similar length avoids
+      // computing on padding (1.7x the real tokens on mixed product texts).
+      const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+      const out = new Array<Float32Array>(texts.length);
+      for (let i = 0; i < order.length; i += source.batchSize) {
+        const slice = order.slice(i, i + source.batchSize);
+        let vectors: Float32Array[];
         try {
-          out.push(...(await runBatch(texts.slice(i, i + source.batchSize))));
+          vectors = await runBatch(slice.map((j) => texts[j]!));
         } catch (error) {
           poisoned = true;
           throw new LocalRankError('INFERENCE_FAILED', `Inference failed: ${error instanceof Error ? error.message : String(error)}`);
         }
+        slice.forEach((j, k) => (out[j] = vectors[k]!));
       }
       return out;
     },
