@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, hasSharedModel, launch, serve, startEsm, waitForEvent, watch } from './harness.js';
+import { FIXTURE_MODEL, hasSharedModel, launch, longTasksOver50ms, serve, startEsm, waitForEvent, watch } from './harness.js';
 
 let browser: Browser;
 let server: RunningServer;
@@ -52,8 +52,7 @@ describe('ESM build in Chromium', () => {
     expect(log.requests.filter((u) => u.includes('zebra') || u.includes('shoe-1') || u.toLowerCase().includes('trail'))).toEqual([]);
 
     // (f) No main-thread long task during model load and ranking.
-    const longTasks = (await page.evaluate(() => (window as any).__longTasks)) as number[];
-    expect(longTasks.filter((d) => d > 50)).toEqual([]);
+    expect(await longTasksOver50ms(page)).toEqual([]);
     expect(log.pageErrors).toEqual([]);
     await context.close();
   });
@@ -86,6 +85,7 @@ describe('ESM build in Chromium', () => {
     const order = result.items.map((i: { id: string }) => i.id);
     // Running items first, kitchen items after.
     expect(order.slice(0, 2).sort()).toEqual(['r1', 'r2']);
+    expect(await longTasksOver50ms(page)).toEqual([]);
     await context.close();
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { FIXTURE_MODELS } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, startEsm, waitForEvent, watch } from './harness.js';
+import { FIXTURE_MODEL, launch, longTasksOver50ms, serve, startEsm, waitForEvent, watch } from './harness.js';
 
 /**
  * A model whose config claims 512 positions while the weights have 64: the
@@ -93,6 +93,7 @@ describe('failures degrade, never break the page', () => {
     await page.waitForFunction(() => (window as any).__events.filter((e: any) => e.type === 'encoder' && e.payload.kind === 'model').length >= 2, null, { timeout: 60_000 });
     const afterRestart = await page.evaluate(() => (window as any).lr.rank(['knife-1', 'shoe-2']));
     expect(afterRestart.encoder.kind).toBe('model');
+    expect(await longTasksOver50ms(page)).toEqual([]);
     expect(log.pageErrors).toEqual([]);
     await context.close();
   });

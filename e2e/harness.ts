@@ -84,3 +84,9 @@ export async function waitForEvent(page: Page, type: string, predicate = '() => 
   );
   return handle.jsonValue();
 }
+
+/** The ESM test page records main-thread long tasks from its first script; none may exceed 50 ms. */
+export async function longTasksOver50ms(page: Page): Promise<number[]> {
+  const durations = (await page.evaluate(() => (window as unknown as { __longTasks?: number[] }).__longTasks ?? [])) as number[];
+  return durations.filter((d) => d > 50);
+}
