@@ -312,6 +312,8 @@ export type ErrorCode =
   | 'WORKER_UNAVAILABLE'
   | 'STORAGE_UNAVAILABLE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_CORRUPTED'
+  | 'STORAGE_FULL'
   | 'DESTROYED';
 
 /** The serialisable form of a {@link LocalRankError}. */

@@ -511,3 +511,38 @@ describe('client: events', () => {
     expect(() => lr.on('error', 'nope' as never)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'listener' }));
   });
 });
+
+describe('worker host regressions', () => {
+  it('a crash before the first worker finished init does not leave ready or calls hanging (regression)', async () => {
+    const h = harness((engine) => (engine.index === 0 ? { init: () => never() } : {}));
+    const { lr } = start(h);
+    const pending = lr.profile();
+    await vi.waitFor(() => expect(h.engine(0).calls).toContain('init'), WAIT);
+    h.worker(0).crash();
+    await expect(lr.ready).resolves.toBeUndefined();
+    await expect(pending).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+  });
+
+  it('a restarted worker that crashes during its own init is restarted again (regression: the instance hung)', async () => {
+    const h = harness((engine) => (engine.index === 1 ? { init: () => never() } : {}));
+    const { lr, errors } = start(h);
+    await lr.ready;
+    h.worker(0).crash();
+    await vi.waitFor(() => expect(h.engine(1)?.calls).toContain('init'), WAIT);
+    h.worker(1).crash();
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(3);
+    expect(errors.filter((e) => e.code === 'WORKER_CRASHED')).toHaveLength(2);
+  });
+
+  it('destroy() rejects calls already in progress with DESTROYED (regression: they hung)', async () => {
+    const h = harness(() => ({ profile: () => never() }));
+    const { lr } = start(h);
+    await lr.ready;
+    const pending = lr.profile();
+    await vi.waitFor(() => expect(h.engine(0).calls).toContain('profile'), WAIT);
+    await lr.destroy();
+    await expect(pending).rejects.toMatchObject({ code: 'DESTROYED' });
+  });
+});

@@ -262,6 +262,41 @@ describe('Engine: init', () => {
   });
 });
 
+describe('Engine: probe failures (regressions)', () => {
+  it('a WebGPU session that fails in the probe is dropped and WASM serves (regression: the working model was discarded)', async () => {
+    const wasm = fakeModel();
+    const webgpu = fakeModel();
+    webgpu.fail = true;
+    const { events, engine } = await setup(
+      { model: { id: 'fake', device: 'auto' } },
+      {
+        deviceEnvironment: { isNode: false, requestAdapter: () => Promise.resolve({}) },
+        loadModel: (s) => Promise.resolve(s.device === 'webgpu' ? webgpu : wasm),
+      },
+    );
+    expect(events.find(([t]) => t === 'backend')![1]).toMatchObject({ device: 'wasm', reason: 'WebGPU failed in the probe; using WASM' });
+    expect(events.filter(([t]) => t === 'error')).toEqual([]);
+    expect(webgpu.disposed).toBe(1);
+    expect((await engine.whenModelSettled()).kind).toBe('model');
+  });
+
+  it('when WASM fails too after a failed probe, it is a load failure, not an inference failure that restarts the worker', async () => {
+    const wasm = fakeModel();
+    const webgpu = fakeModel();
+    webgpu.fail = true;
+    wasm.fail = true;
+    const { events, engine } = await setup(
+      { model: { id: 'fake', device: 'auto' } },
+      {
+        deviceEnvironment: { isNode: false, requestAdapter: () => Promise.resolve({}) },
+        loadModel: (s) => Promise.resolve(s.device === 'webgpu' ? webgpu : wasm),
+      },
+    );
+    expect(events.filter(([t]) => t === 'error').map(([, e]) => (e as { code: string }).code)).toEqual(['MODEL_LOAD_FAILED']);
+    expect((await engine.whenModelSettled()).kind).toBe('lexical');
+  });
+});
+
 describe('Engine: track', () => {
   it('keeps the valid events of a batch and reports the rejected indexes', async () => {
     const { engine } = await setup({ model: false });

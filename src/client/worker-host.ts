@@ -16,9 +16,12 @@ interface Live {
   worker: Worker;
   api: Remote<EngineApi>;
   ready: Promise<void>;
-  /** Rejects when this worker crashes, so calls to a dead worker do not hang. */
+  /** Rejects when this worker crashes or is destroyed, so calls to a dead worker do not hang. */
   crashed: Promise<never>;
+  kill(error: LocalRankError): void;
 }
+
+const isCrash = (error: unknown): boolean => error instanceof LocalRankError && error.code === 'WORKER_CRASHED';
 
 /**
  * Owns the worker: starts it, forwards its events, and restarts it after a
@@ -28,6 +31,8 @@ interface Live {
 export class WorkerHost {
   private live: Live | null = null;
   private restarting: Promise<void> | null = null;
+  /** A crash of the restarted worker while the restart was still under way. */
+  private restartAgain = false;
   private readonly restarts: number[] = [];
   private readonly items = new Map<string, Item>();
   private inFlight = 0;
@@ -41,7 +46,11 @@ export class WorkerHost {
     private readonly emitter: Emitter,
   ) {
     installErrorTransfer();
-    this.ready = this.start();
+    // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
+    this.ready = this.start().catch((error: unknown) => {
+      if (isCrash(error) && !this.destroyed) return this.call(() => Promise.resolve());
+      throw error;
+    });
   }
 
   private start(): Promise<void> {
@@ -52,14 +61,14 @@ export class WorkerHost {
       return Promise.reject(new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${error instanceof Error ? error.message : String(error)}`));
     }
     const api = wrap<EngineApi>(worker);
-    let crash: (error: LocalRankError) => void = () => undefined;
-    const crashed = new Promise<never>((_, reject) => (crash = reject));
+    let kill: (error: LocalRankError) => void = () => undefined;
+    const crashed = new Promise<never>((_, reject) => (kill = reject));
     crashed.catch(() => undefined);
-    const live: Live = { worker, api, ready: Promise.resolve(), crashed };
+    const live: Live = { worker, api, ready: Promise.resolve(), crashed, kill };
     worker.addEventListener('error', (event) => {
       event.preventDefault?.();
       if (this.live === live) this.restart('WORKER_CRASHED', `The engine worker crashed: ${event.message || 'unknown error'}`, false);
-      crash(new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
+      kill(new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
     });
     const forward = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]): void => {
       if (this.live !== live) return;
@@ -68,17 +77,23 @@ export class WorkerHost {
         this.restart('INFERENCE_FAILED', 'The model failed in the worker; restarting it', true);
       }
     };
-    live.ready = (async () => {
+    const init = (async () => {
       await api.init(this.options, proxy(forward));
       if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
     })();
+    live.ready = Promise.race([init, crashed]);
+    live.ready.catch(() => undefined);
     this.live = live;
     return live.ready;
   }
 
   /** Terminates the current worker and starts a new one; calls made meanwhile wait for it. */
   private restart(code: 'WORKER_CRASHED' | 'INFERENCE_FAILED', message: string, waitForCalls: boolean): void {
-    if (this.restarting || this.destroyed) return;
+    if (this.destroyed) return;
+    if (this.restarting) {
+      if (code === 'WORKER_CRASHED') this.restartAgain = true;
+      return;
+    }
     const now = Date.now();
     while (this.restarts.length > 0 && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
     const old = this.live;
@@ -95,10 +110,15 @@ export class WorkerHost {
       old?.api[releaseProxy]();
       old?.worker.terminate();
       await this.start().catch((error: unknown) => {
-        this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
+        // A crash was reported by the error listener already (and restarts again).
+        if (!isCrash(error)) this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
       });
     })().finally(() => {
       this.restarting = null;
+      if (this.restartAgain) {
+        this.restartAgain = false;
+        this.restart('WORKER_CRASHED', 'The restarted engine worker crashed while starting', false);
+      }
     });
   }
 
@@ -122,13 +142,12 @@ export class WorkerHost {
       while (this.restarting) await this.restarting;
       const live = this.live;
       if (!live) throw new LocalRankError('WORKER_UNAVAILABLE', 'The engine worker is not running');
-      await live.ready;
       this.inFlight++;
       try {
+        await live.ready;
         return await Promise.race([run(live.api), live.crashed]);
       } catch (error) {
-        const crashed = error instanceof LocalRankError && error.code === 'WORKER_CRASHED' && this.live !== live;
-        if (!crashed || attempt >= 1) throw error;
+        if (!isCrash(error) || this.live === live || attempt >= 1) throw error;
       } finally {
         if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
       }
@@ -144,5 +163,6 @@ export class WorkerHost {
     await Promise.race([live.api.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
     live.api[releaseProxy]();
     live.worker.terminate();
+    live.kill(new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed'));
   }
 }

@@ -153,18 +153,27 @@ export class Engine {
         // Both sessions share one ORT instance, so both load the build that can run WebGPU.
         const wasm = await this.deps.loadModel(source('wasm', 'webgpu'));
         const webgpu = await this.deps.loadModel(source('webgpu', 'webgpu')).catch(() => null);
-        choice = webgpu
-          ? decideFromProbe(await timeEncoder(wasm, this.deps.now), await timeEncoder(webgpu, this.deps.now))
-          : { device: 'wasm', reason: 'WebGPU session could not be created; using WASM' };
-        encoder = choice.device === 'webgpu' && webgpu ? webgpu : wasm;
-        await (encoder === wasm ? webgpu : wasm)?.dispose?.();
+        const webgpuMs = webgpu ? await timeEncoder(webgpu, this.deps.now).catch(() => null) : null;
+        if (webgpuMs === null) {
+          await webgpu?.dispose?.().catch(() => undefined);
+          choice = { device: 'wasm', reason: webgpu ? 'WebGPU failed in the probe; using WASM' : 'WebGPU session could not be created; using WASM' };
+          // A failed run can poison the runtime for both sessions: check WASM still works (else: load failure).
+          await timeEncoder(wasm, this.deps.now);
+          encoder = wasm;
+        } else {
+          choice = decideFromProbe(await timeEncoder(wasm, this.deps.now), webgpuMs);
+          encoder = choice.device === 'webgpu' ? webgpu! : wasm;
+          await (encoder === wasm ? webgpu : wasm)?.dispose?.();
+        }
       }
       this.emit('backend', choice);
       this.model = withCache(encoder, this.cache);
       this.emit('encoder', this.model.info);
       return this.model.info;
     } catch (error) {
-      this.emit('error', toLocalRankError(error, 'MODEL_LOAD_FAILED').toJSON());
+      // Whatever failed while loading (an inference in the probe included) is a load failure.
+      const e = toLocalRankError(error, 'MODEL_LOAD_FAILED');
+      this.emit('error', (e.code === 'MODEL_LOAD_FAILED' ? e : new LocalRankError('MODEL_LOAD_FAILED', e.message)).toJSON());
       return this.lexical.info;
     }
   }

@@ -34,8 +34,10 @@ function positive(field: string, v: unknown, fallback: number, { integer = false
 
 /** Validates host options and fills in the defaults. URLs must already be absolute. */
 export function resolveOptions(options: LocalRankOptions | undefined): EngineConfig {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
+  }
   const o = (options ?? {}) as Record<string, unknown> & LocalRankOptions;
-  if (typeof o !== 'object' || o === null) bad('', 'must be an object');
   const namespace = o.namespace ?? 'default';
   if (typeof namespace !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(namespace)) bad('namespace', 'must be 1 to 64 characters of A-Z a-z 0-9 _ -');
   const storage = o.storage ?? 'indexeddb';
@@ -43,8 +45,8 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
 
   let model: EngineConfig['model'] = false;
   if (o.model !== false) {
+    if (o.model !== undefined && (typeof o.model !== 'object' || o.model === null || Array.isArray(o.model))) bad('model', 'must be an object or false');
     const m = o.model ?? {};
-    if (typeof m !== 'object' || m === null) bad('model', 'must be an object or false');
     const id = m.id ?? DEFAULT_MODEL_ID;
     if (typeof id !== 'string' || id.length === 0 || id.length > 256) bad('model.id', 'must be a non-empty string');
     if (m.dtype !== undefined && !DTYPES.includes(m.dtype)) bad('model.dtype', `must be one of ${DTYPES.join(', ')}`);
@@ -58,7 +60,7 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
 
   const eventWeights = { ...DEFAULT_EVENT_WEIGHTS };
   if (o.eventWeights !== undefined) {
-    if (typeof o.eventWeights !== 'object' || o.eventWeights === null) bad('eventWeights', 'must be an object');
+    if (typeof o.eventWeights !== 'object' || o.eventWeights === null || Array.isArray(o.eventWeights)) bad('eventWeights', 'must be an object');
     for (const [type, w] of Object.entries(o.eventWeights)) {
       if (!EVENT_TYPES.includes(type as EventType)) bad(`eventWeights.${type}`, 'is not an event type');
       if (typeof w !== 'number' || !Number.isFinite(w)) bad(`eventWeights.${type}`, 'must be a finite number');

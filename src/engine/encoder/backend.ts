@@ -59,7 +59,8 @@ export async function planDevice(requested: RequestedDevice, environment: Device
 export function decideFromProbe(wasmMs: number, webgpuMs: number): BackendChoice {
   const probe = { wasmMs, webgpuMs };
   if (webgpuMs < wasmMs) {
-    return { device: 'webgpu', reason: `WebGPU ${(wasmMs / webgpuMs).toFixed(1)}x faster than WASM in probe`, probe };
+    const ratio = webgpuMs > 0 ? `${(wasmMs / webgpuMs).toFixed(1)}x` : 'much';
+    return { device: 'webgpu', reason: `WebGPU ${ratio} faster than WASM in probe`, probe };
   }
   return { device: 'wasm', reason: `WASM ${(webgpuMs / Math.max(wasmMs, 1e-6)).toFixed(1)}x faster than WebGPU in probe`, probe };
 }

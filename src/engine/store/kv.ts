@@ -1,4 +1,4 @@
-import { clear, delMany, entries, getMany, keys, setMany } from 'idb-keyval';
+import { clear, delMany, entries, getMany, keys, promisifyRequest, setMany, update } from 'idb-keyval';
 import type { UseStore } from 'idb-keyval';
 
 /**
@@ -10,6 +10,10 @@ export interface KeyValueStore {
   getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>>;
   setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void>;
   delMany(keys: readonly string[]): Promise<void>;
+  /** Writes and deletes in one transaction: all or nothing. */
+  batch(sets: ReadonlyArray<readonly [string, unknown]>, dels: readonly string[]): Promise<void>;
+  /** Atomic read-modify-write of one record (one transaction; `fn` must be synchronous). Returns the new value. */
+  update<T>(key: string, fn: (old: T | undefined) => T): Promise<T>;
   keys(): Promise<string[]>;
   entries<T>(): Promise<Array<[string, T]>>;
   clear(): Promise<void>;
@@ -31,6 +35,17 @@ export function createMemoryStore(): KeyValueStore {
     delMany(ks) {
       for (const k of ks) map.delete(k);
       return Promise.resolve();
+    },
+    batch(sets, dels) {
+      const copies = sets.map(([k, v]) => [k, copy(v)] as const);
+      for (const [k, v] of copies) map.set(k, v);
+      for (const k of dels) map.delete(k);
+      return Promise.resolve();
+    },
+    update<T>(key: string, fn: (old: T | undefined) => T) {
+      const next = fn(copy(map.get(key)) as T | undefined);
+      map.set(key, copy(next));
+      return Promise.resolve(copy(next));
     },
     keys: () => Promise.resolve([...map.keys()]),
     entries: <T>() => Promise.resolve([...map.entries()].map(([k, v]) => [k, copy(v) as T] as [string, T])),
@@ -94,6 +109,17 @@ export function createIndexedDbStore(dbName: string, storeName = 'kv'): KeyValue
     getMany: <T>(ks: readonly string[]) => (ks.length === 0 ? Promise.resolve([]) : getMany<T>([...ks], use)),
     setMany: (es) => (es.length === 0 ? Promise.resolve() : setMany(es.map(([k, v]) => [k, v]), use)),
     delMany: (ks) => (ks.length === 0 ? Promise.resolve() : delMany([...ks], use)),
+    batch: (sets, dels) =>
+      use('readwrite', (store) => {
+        for (const [k, v] of sets) store.put(v, k);
+        for (const k of dels) store.delete(k);
+        return promisifyRequest(store.transaction);
+      }),
+    async update<T>(key: string, fn: (old: T | undefined) => T) {
+      let next!: T;
+      await update<T>(key, (old) => (next = fn(old)), use);
+      return next;
+    },
     keys: () => keys<string>(use),
     entries: <T>() => entries<string, T>(use),
     clear: () => clear(use),
