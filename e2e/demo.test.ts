@@ -22,7 +22,9 @@ describe('the quick-start demo page', () => {
     await page.waitForFunction(() => document.getElementById('encoder')?.textContent?.startsWith('model:'), null, { timeout: 60_000 });
     await page.locator('#catalog li', { hasText: 'Stainless steel chef knife' }).click();
     await page.locator('#catalog li', { hasText: 'Cast iron frying pan' }).click();
-    await page.waitForFunction(() => document.getElementById('profile')?.textContent?.includes('Cast iron'));
+    // Both clicks are in the painted state once both catalogue entries are marked as seen.
+    await page.waitForFunction(() => document.querySelectorAll('#catalog li.seen').length === 2);
+    expect(await page.locator('#profile').textContent()).toContain('Kitchen');
     const forYou = await page.locator("#for-you li").allTextContents();
     expect(forYou).toHaveLength(6);
     // Clicked items are excluded, and the two other kitchen items are in the top three.

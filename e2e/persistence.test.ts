@@ -38,7 +38,7 @@ describe('IndexedDB state', () => {
         const ranked = await lr.rank(['shoe-1']);
         return { profile, ranked };
       });
-      expect(afterReload.profile.storage).toEqual({ kind: 'indexeddb', events: 2 });
+      expect(afterReload.profile.storage).toMatchObject({ kind: 'indexeddb', encrypted: false, events: 2 });
       expect(afterReload.profile.recentItems[0]).toMatchObject({ id: 'shoe-1', title: 'Trail running shoes', type: 'view' });
       expect(afterReload.profile.recentSearches).toEqual(['trail']);
       expect(afterReload.ranked.items[0].id).toBe('shoe-1');

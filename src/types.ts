@@ -228,6 +228,13 @@ export interface LocalRankOptions {
   embeddingCacheSize?: number;
   /** Maximum events kept in the log (ring buffer). Default 2000. */
   maxEvents?: number;
+  /**
+   * Encrypt stored records with AES-GCM under a non-extractable WebCrypto key
+   * kept in the same IndexedDB database. Protects against reading the files
+   * or an export of the raw database; not against script running on the page.
+   * Default false.
+   */
+  encryptAtRest?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -262,31 +269,60 @@ export interface LocalRankEvents {
 // Profile, export
 // ---------------------------------------------------------------------------
 
+/** One decayed affinity, readable: "Shoes > Running", "Stridelab", "$64–127". */
+export interface AffinityEntry {
+  label: string;
+  /** Current decayed weight; negative after dismissals. */
+  weight: number;
+}
+
 /** A plain, person-readable summary of what LocalRank knows (for transparency screens). */
 export interface ProfileSummary {
-  /** Events stored, by type. */
+  /** Events stored in the log, by type. */
   counts: Partial<Record<EventType, number>>;
   /** Most recent item interactions, newest first. */
   recentItems: Array<{ id: string; title: string; type: EventType; timestamp: number }>;
   /** Most recent searches, newest first. */
   recentSearches: string[];
-  /** Strongest interests, labelled by representative item titles. */
-  interests: Array<{ label: string; strength: number; itemIds: string[] }>;
-  /** One sentence summarising the above ("likes running shoes; recently searched 'trail'"). */
+  /** Strongest interests (clusters of what the person engaged with), labelled by representative item titles. */
+  interests: Array<{ label: string; strength: number; itemIds: string[]; titles: string[] }>;
+  /** Strongest affinities by kind. */
+  affinities: { category: AffinityEntry[]; brand: AffinityEntry[]; tag: AffinityEntry[]; priceBand: AffinityEntry[] };
+  /** One sentence summarising the above ("Interested in Shoes > Running (Stridelab); recently searched 'trail'."). */
   text: string;
   /** The encoder the interests were computed with. */
   encoder: EncoderInfo;
-  storage: { kind: 'indexeddb' | 'memory'; events: number };
+  storage: {
+    kind: 'indexeddb' | 'memory';
+    encrypted: boolean;
+    /** Events in the log. */
+    events: number;
+    /** Approximate bytes stored, by part. */
+    bytes: { log: number; items: number; summary: number };
+  };
 }
 
-/** Everything LocalRank stores for this namespace, as versioned JSON. */
+/**
+ * Everything LocalRank stores for this namespace, as versioned JSON.
+ * The JSON Schema is `docs/export.schema.json`.
+ */
 export interface ExportedData {
   format: 'localrank-export';
-  version: 1;
+  version: 2;
   namespace: string;
   exportedAt: number;
+  /** The event log, oldest first. */
   events: StoredEvent[];
+  /** Snapshots of the items the events name. */
   items: Item[];
+  /** The derived behaviour summary, as stored (vectors as base64 of little-endian float32). */
+  summary: unknown;
+}
+
+/** Options of {@link LocalRank.forget}. */
+export interface ForgetOptions {
+  /** Also delete the cached model and runtime files (the `transformers-cache` Cache API store). Default false. */
+  models?: boolean;
 }
 
 /** An event as stored: validated, with its timestamp filled in. */
@@ -294,6 +330,8 @@ export interface StoredEvent extends Omit<TrackEvent, 'item' | 'timestamp'> {
   /** Unique per namespace; makes replays after a worker restart idempotent. */
   id: string;
   timestamp: number;
+  /** Position in the namespace's log, increasing. */
+  seq?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -342,8 +380,8 @@ export interface LocalRank {
   profile(): Promise<ProfileSummary>;
   /** Everything stored, as JSON. */
   export(): Promise<ExportedData>;
-  /** Erases everything stored for this namespace: events, items, the embedding cache, memory. */
-  forget(): Promise<void>;
+  /** Erases everything stored for this namespace: the databases, the embedding cache, the worker's memory (and the model cache on request). */
+  forget(options?: ForgetOptions): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof LocalRankEvents>(type: K, listener: (event: LocalRankEvents[K]) => void): () => void;
   /** Stops the worker and releases the model. Later calls reject with `DESTROYED`. */

@@ -14,7 +14,8 @@ const PROFILE: ProfileSummary = {
   interests: [],
   text: 'Nothing stored yet.',
   encoder: LEXICAL,
-  storage: { kind: 'memory', events: 0 },
+  affinities: { category: [], brand: [], tag: [], priceBand: [] },
+  storage: { kind: 'memory', encrypted: false, events: 0, bytes: { log: 0, items: 0, summary: 0 } },
 };
 
 type RemoteEmit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]) => Promise<void>;
@@ -67,7 +68,7 @@ function fakeApi(engine: FakeEngine, overrides: ReturnType<Behaviour>) {
     },
     profile: () => run('profile', () => PROFILE, []),
     exportData: () =>
-      run('exportData', (): ExportedData => ({ format: 'localrank-export', version: 1, namespace: 'default', exportedAt: 1, events: [], items: [] }), []),
+      run('exportData', (): ExportedData => ({ format: 'localrank-export', version: 2, namespace: 'default', exportedAt: 1, events: [], items: [], summary: {} }), []),
     forget: () => run('forget', () => undefined, []),
     dispose() {
       engine.disposed++;

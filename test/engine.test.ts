@@ -181,7 +181,7 @@ describe('Engine: init', () => {
     expect(deps.openStore).not.toHaveBeenCalled();
     await engine.upsertItems([item('a', 'shoe a')]);
     expect((await engine.track({ type: 'view', itemId: 'a' }, 'b1')).accepted).toBe(1);
-    expect((await engine.profile()).storage).toEqual({ kind: 'memory', events: 1 });
+    expect((await engine.profile()).storage).toMatchObject({ kind: 'memory', encrypted: false, events: 1 });
   });
 
   it('does not consult storage with storage: memory', async () => {
@@ -192,7 +192,8 @@ describe('Engine: init', () => {
   });
 
   it('emits degraded STORAGE_FAILED when the stored profile cannot be read, and still works', async () => {
-    const broken: KeyValueStore = { ...createMemoryStore(), getMany: () => Promise.reject(new Error('disk on fire')) };
+    const failing = () => Promise.reject(new Error('disk on fire'));
+    const broken: KeyValueStore = { ...createMemoryStore(), getMany: failing, entries: failing };
     const stores = new Map<string, KeyValueStore>([['localrank:default', broken]]);
     const { events, engine } = await setup({ model: false }, { stores });
     const degraded = events.find(([t]) => t === 'degraded');
@@ -387,10 +388,11 @@ describe('Engine: track', () => {
     const exported = await engine.exportData();
     expect(exported.events.map((e) => e.itemId)).toEqual(['i3', 'i4', 'i5']);
     expect(exported.items.map((i) => i.id).sort()).toEqual(['i3', 'i4', 'i5']);
-    // The store holds the same: no events or snapshots of dropped items.
-    const [storedEvents, storedItems] = await stores.get('localrank:default')!.getMany<unknown>(['events', 'items']);
-    expect((storedEvents as Array<{ itemId: string }>).map((e) => e.itemId)).toEqual(['i3', 'i4', 'i5']);
-    expect(Object.keys(storedItems as object).sort()).toEqual(['i3', 'i4', 'i5']);
+    // The store holds the same: an engine opened on it sees no events or snapshots of dropped items.
+    const reopened = await setup({ model: false, maxEvents: 3 }, { stores });
+    const stored = await reopened.engine.exportData();
+    expect(stored.events.map((e) => e.itemId)).toEqual(['i3', 'i4', 'i5']);
+    expect(stored.items.map((i) => i.id).sort()).toEqual(['i3', 'i4', 'i5']);
 
     // One batch larger than the ring keeps its newest events.
     await engine.track(items.map((it) => ({ type: 'click', itemId: it.id })), 'big');
@@ -691,15 +693,22 @@ describe('Engine: profile, export, forget', () => {
       { id: 'k1', title: 'Chef Knife', type: 'view', timestamp: T0 },
     ]);
     expect(profile.recentSearches).toEqual(['trail']);
-    // Shoes: view 1 + purchase 6 = 7; Kitchen: view 1 -> strengths 7/8 and 1/8
-    expect(profile.interests).toHaveLength(2);
-    expect(profile.interests[0]).toMatchObject({ label: 'Shoes > Running', itemIds: ['s1'] });
-    expect(profile.interests[0]!.strength).toBeCloseTo(7 / 8, 6);
-    expect(profile.interests[1]).toMatchObject({ label: 'Kitchen', itemIds: ['k1'] });
-    expect(profile.interests[1]!.strength).toBeCloseTo(1 / 8, 6);
-    expect(profile.text).toBe('interested in Shoes > Running, Kitchen; recently bought "Trail Shoe"; recently searched "trail".');
+    // Interests are clusters of engaged items, labelled by their titles. The shoe (view 1 + purchase 6)
+    // outweighs the knife (view 1); the two share no words, so they do not merge.
+    const shoe = profile.interests.find((i) => i.itemIds.includes('s1'))!;
+    const knife = profile.interests.find((i) => i.itemIds.includes('k1'))!;
+    expect(shoe).toMatchObject({ label: 'Trail Shoe', titles: ['Trail Shoe'] });
+    expect(knife).toMatchObject({ label: 'Chef Knife', itemIds: ['k1'] });
+    expect(shoe.strength).toBeGreaterThan(knife.strength * 5);
+    expect(profile.interests[0]).toBe(shoe);
+    // Affinities: the category of the purchase leads, with its parent level.
+    expect(profile.affinities.category.map((a) => a.label).slice(0, 2)).toEqual(['Shoes > Running', 'Shoes']);
+    expect(profile.affinities.tag.map((a) => a.label)).toEqual(['trail']);
+    expect(profile.text).toContain('Shoes > Running');
+    expect(profile.text).toContain('trail');
     expect(profile.encoder.id).toBe('lexical:v1:512');
-    expect(profile.storage).toEqual({ kind: 'memory', events: 4 });
+    expect(profile.storage).toMatchObject({ kind: 'indexeddb', encrypted: false, events: 4 });
+    expect(profile.storage.bytes.log).toBeGreaterThan(0);
   });
 
   it('profile() of an empty history says nothing is stored', async () => {
@@ -708,7 +717,7 @@ describe('Engine: profile, export, forget', () => {
     expect(profile.counts).toEqual({});
     expect(profile.recentItems).toEqual([]);
     expect(profile.interests).toEqual([]);
-    expect(profile.text).toBe('Nothing stored yet.');
+    expect(profile.text).toBe('Nothing learned yet.');
     expect(profile.storage.events).toBe(0);
   });
 
@@ -716,22 +725,24 @@ describe('Engine: profile, export, forget', () => {
     const { engine, clock } = await withHistory();
     clock.advance(5000);
     const data = await engine.exportData();
-    expect(data).toEqual({
+    const { summary, ...rest } = data;
+    expect(rest).toEqual({
       format: 'localrank-export',
-      version: 1,
+      version: 2,
       namespace: 'shop-1',
       exportedAt: T0 + 5000,
       events: [
-        { id: 'batch-A:0', type: 'view', itemId: 's1', timestamp: T0 },
-        { id: 'batch-A:1', type: 'view', itemId: 'k1', timestamp: T0 },
-        { id: 'batch-A:2', type: 'purchase', itemId: 's1', timestamp: T0 },
-        { id: 'batch-A:3', type: 'search', query: 'trail', timestamp: T0 },
+        { id: 'batch-A:0', seq: 1, type: 'view', itemId: 's1', timestamp: T0 },
+        { id: 'batch-A:1', seq: 2, type: 'view', itemId: 'k1', timestamp: T0 },
+        { id: 'batch-A:2', seq: 3, type: 'purchase', itemId: 's1', timestamp: T0 },
+        { id: 'batch-A:3', seq: 4, type: 'search', query: 'trail', timestamp: T0 },
       ],
       items: [
         { id: 's1', title: 'Trail Shoe', category: 'Shoes > Running', tags: ['trail'] },
         { id: 'k1', title: 'Chef Knife', category: 'Kitchen' },
       ],
     });
+    expect(summary).toMatchObject({ format: 'localrank-summary', version: 1, seq: 4, counts: { view: 2, purchase: 1, search: 1 } });
     expect(JSON.parse(JSON.stringify(data))).toEqual(data);
   });
 

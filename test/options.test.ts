@@ -27,6 +27,7 @@ describe('resolveOptions', () => {
       halfLifeDays: 14,
       embeddingCacheSize: 5000,
       maxEvents: 2000,
+      encryptAtRest: false,
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -42,6 +43,7 @@ describe('resolveOptions', () => {
       halfLifeDays: 0.5,
       embeddingCacheSize: 0,
       maxEvents: 10,
+      encryptAtRest: true,
     });
     expect(config).toEqual({
       namespace: 'shop_EU-2',
@@ -52,6 +54,7 @@ describe('resolveOptions', () => {
       halfLifeDays: 0.5,
       embeddingCacheSize: 0,
       maxEvents: 10,
+      encryptAtRest: true,
     });
   });
 

@@ -5,12 +5,21 @@ import { loadModelEncoder } from '../src/engine/encoder/model.js';
 import type { Emit } from '../src/engine/engine.js';
 import { Engine } from '../src/engine/engine.js';
 import { createIndexedDbStore, indexedDbWorks } from '../src/engine/store/kv.js';
+import { leaseLock, webLocks } from '../src/engine/store/lock.js';
 import type { LocalRankOptions } from '../src/types.js';
 
 /** The worker: one Engine with real IndexedDB and transformers.js, exposed through comlink. */
 const engine = new Engine({
   openStore: (name) => createIndexedDbStore(name),
   storageWorks: indexedDbWorks,
+  // Web Locks where the browser has them; else a lease record in IndexedDB.
+  createLock: (raw) => webLocks() ?? leaseLock(raw),
+  broadcast: (name, onMessage) => {
+    if (typeof BroadcastChannel === 'undefined') return { post: () => undefined, close: () => undefined };
+    const channel = new BroadcastChannel(name);
+    channel.onmessage = () => onMessage();
+    return { post: () => channel.postMessage('changed'), close: () => channel.close() };
+  },
   loadModel: loadModelEncoder,
   deviceEnvironment: currentDeviceEnvironment,
   now: () => Date.now(),
@@ -45,7 +54,7 @@ const api = {
   embed: (texts: unknown) => engine.embedTexts(texts),
   profile: () => engine.profile(),
   exportData: () => engine.exportData(),
-  forget: () => engine.forget(),
+  forget: (options: unknown) => engine.forget(options),
   dispose: () => engine.dispose(),
 };
 

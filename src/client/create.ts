@@ -53,7 +53,7 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
     rank: (candidates, rankOptions) => host.call((api) => api.rank(candidates, rankOptions ?? {})),
     profile: () => host.call((api) => api.profile()),
     export: () => host.call((api) => api.exportData()),
-    forget: () => host.call((api) => api.forget()),
+    forget: (forgetOptions) => host.call((api) => api.forget(forgetOptions ?? {})),
     on: (type, listener) => {
       if (typeof listener !== 'function') throw new LocalRankError('INVALID_ARGUMENT', 'listener must be a function', 'listener');
       return emitter.on(type, listener);

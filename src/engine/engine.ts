@@ -5,37 +5,39 @@ import type {
   EncoderInfo,
   EventType,
   ExportedData,
+  ForgetOptions,
   Item,
   LocalRankEvents,
   ProfileSummary,
   RankOptions,
   RankResult,
+  StoredEvent,
   TrackResult,
 } from '../types.js';
 import type { DeviceEnvironment } from './encoder/backend.js';
 import { decideFromProbe, planDevice } from './encoder/backend.js';
-import { createEmbeddingCache, withCache } from './encoder/cache.js';
-import type { EmbeddingCache } from './encoder/cache.js';
+import { withCache } from './encoder/cache.js';
 import { createLexicalEncoder } from './encoder/lexical.js';
 import type { ModelSource } from './encoder/model.js';
 import type { Encoder } from './encoder/types.js';
-import type { EventLog } from './events-log.js';
-import { openEventLog } from './events-log.js';
 import type { EngineConfig } from './options.js';
 import { resolveOptions } from './options.js';
 import { contributions, interestVector } from './profile.js';
 import type { HistoryEntry } from './rank.js';
 import { scoreCandidates } from './rank.js';
-import type { KeyValueStore } from './store/kv.js';
-import { createMemoryStore } from './store/kv.js';
+import type { NamespaceStorage, StorageDependencies } from './storage.js';
+import { openNamespaceStorage } from './storage.js';
+import type { LoggedEvent } from './store/profile-store.js';
+import { describeSummary } from './summary/describe.js';
+import { applyToSpace, getSpace } from './summary/interests.js';
+import { eventWeight, toJSON as summaryToJSON } from './summary/summary.js';
+import type { SummaryConfig } from './summary/types.js';
+import { resolveSummaryConfig } from './summary/types.js';
 import { validateArray, validateEvent, validateItem } from './validate.js';
 import { normalizeInPlace } from './vector.js';
 
 /** What the engine needs from its surroundings; the worker passes real ones, tests pass fakes. */
-export interface EngineDependencies {
-  /** Opens a persistent store; called only when `storageWorks()` said yes. */
-  openStore(name: string): KeyValueStore;
-  storageWorks(): Promise<boolean>;
+export interface EngineDependencies extends StorageDependencies {
   loadModel(source: ModelSource): Promise<Encoder>;
   deviceEnvironment(): DeviceEnvironment;
   now(): number;
@@ -80,10 +82,9 @@ export function itemText(item: Item): string {
 export class Engine {
   private config!: EngineConfig;
   private emit: Emit = () => undefined;
-  private store: KeyValueStore = createMemoryStore();
-  private cacheStore: KeyValueStore = createMemoryStore();
-  private cache!: EmbeddingCache;
-  private log!: EventLog;
+  private storage!: NamespaceStorage;
+  private summaryConfig!: SummaryConfig;
+  private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
@@ -98,31 +99,24 @@ export class Engine {
     if (this.initialised) throw new LocalRankError('INVALID_ARGUMENT', 'init() was already called');
     this.config = resolveOptions(options as never);
     if (emit) this.emit = emit;
-    let storage: InitResult['storage'] = 'memory';
-    if (this.config.storage === 'indexeddb') {
-      if (await this.deps.storageWorks()) {
-        this.store = this.deps.openStore(`localrank:${this.config.namespace}`);
-        this.cacheStore = this.deps.openStore(`localrank:${this.config.namespace}:embeddings`);
-        storage = 'indexeddb';
-      } else {
-        this.emit('degraded', { code: 'STORAGE_UNAVAILABLE', reason: 'IndexedDB is not available here: the profile lives in memory and is lost on reload' });
-      }
-    }
-    try {
-      this.log = await openEventLog(this.store, this.config.maxEvents);
-    } catch (error) {
-      // Unreadable storage must not stop ranking: continue in memory and say so.
-      this.emit('degraded', { code: 'STORAGE_FAILED', reason: `Stored profile could not be read (${toLocalRankError(error, 'STORAGE_FAILED').message}); using memory` });
-      this.store = createMemoryStore();
-      this.cacheStore = createMemoryStore();
-      this.log = await openEventLog(this.store, this.config.maxEvents);
-      storage = 'memory';
-    }
-    this.cache = createEmbeddingCache(this.cacheStore, this.config.embeddingCacheSize);
+    this.summaryConfig = resolveSummaryConfig({ eventWeights: this.config.eventWeights, halfLifeDays: this.config.halfLifeDays });
+    await this.openStorage();
     this.initialised = true;
     this.emit('encoder', this.lexical.info);
     if (this.config.model) this.modelSettled = this.loadModel(this.config.model);
-    return { encoder: this.lexical.info, storage };
+    return { encoder: this.lexical.info, storage: this.storage.kind };
+  }
+
+  private async openStorage(): Promise<void> {
+    this.storage = await openNamespaceStorage(this.config, this.summaryConfig, this.deps, (code, reason) => this.emit('degraded', { code, reason }));
+  }
+
+  private get log() {
+    return this.storage.profile;
+  }
+
+  private get cache() {
+    return this.storage.cache;
   }
 
   /** Resolves with the encoder serving once the model has loaded or failed to (immediately without a model). */
@@ -223,7 +217,7 @@ export class Engine {
     const list = validateArray(Array.isArray(raw) ? raw : [raw], 'events', MAX_BATCH);
     const now = this.deps.now();
     const known = (id: string): boolean => this.catalog.has(id) || this.log.item(id) !== undefined;
-    const accepted: Parameters<EventLog['append']>[1] = [];
+    const accepted: Array<Omit<StoredEvent, 'id'>> = [];
     const snapshots: Item[] = [];
     const result: TrackResult = { accepted: 0, rejected: [] };
     list.forEach((e, index) => {
@@ -240,10 +234,47 @@ export class Engine {
     try {
       await this.log.append(batchId, accepted, snapshots);
     } catch (error) {
-      throw toLocalRankError(error, 'STORAGE_FAILED');
+      const e = toLocalRankError(error, 'STORAGE_FAILED');
+      if (e.code === 'STORAGE_FULL') this.emit('degraded', { code: e.code, reason: e.message });
+      throw e;
     }
     result.accepted = accepted.length;
+    this.scheduleSpaceSync();
     return result;
+  }
+
+  /** Interest vectors follow the log in the background, shortly after a burst of tracking. */
+  private scheduleSpaceSync(): void {
+    if (this.spaceSync !== undefined) return;
+    this.spaceSync = setTimeout(() => {
+      this.spaceSync = undefined;
+      this.syncSpace(this.active).catch(() => undefined);
+    }, 50);
+  }
+
+  /**
+   * Brings the serving encoder's interest space up to date with the log:
+   * incrementally after new events, entirely after an encoder change (lexical
+   * to model, or a new model). Idempotent across tabs: events carry sequence numbers.
+   */
+  private async syncSpace(encoder: Encoder): Promise<void> {
+    await this.log.refresh();
+    const applied = this.log.summary.spaces.get(encoder.info.id)?.appliedSeq ?? 0;
+    const todo = this.log.events.filter((e) => e.seq > applied);
+    if (todo.length === 0) return;
+    const itemOf = (e: LoggedEvent): Item | undefined => (e.itemId !== undefined ? (this.catalog.get(e.itemId) ?? this.log.item(e.itemId)) : undefined);
+    const texts = todo.map((e) => (e.type === 'search' ? (e.query ?? '') : ((i) => (i ? itemText(i) : ''))(itemOf(e))));
+    const wanted = texts.map((t, i) => (t && eventWeight(todo[i]!, this.summaryConfig) !== 0 ? t : ''));
+    const vectors = await this.embed(encoder, wanted.filter((t) => t));
+    const byText = new Map(wanted.filter((t) => t).map((t, i) => [t, vectors[i]!]));
+    await this.log.updateSummary((summary) => {
+      const space = getSpace(summary.spaces, encoder.info.id, encoder.info.dimension, this.summaryConfig);
+      todo.forEach((e, i) => {
+        const vector = byText.get(wanted[i]!);
+        const update = { seq: e.seq, weight: vector ? eventWeight(e, this.summaryConfig) : 0, timestamp: e.timestamp, vector: vector ?? new Float32Array(encoder.info.dimension) };
+        applyToSpace(space, e.type === 'search' || e.itemId === undefined ? update : { ...update, itemId: e.itemId }, this.summaryConfig);
+      });
+    });
   }
 
   private resolveCandidates(raw: unknown): Item[] {
@@ -282,6 +313,7 @@ export class Engine {
     const options = (rawOptions ?? {}) as RankOptions;
     if (typeof options !== 'object') throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
     const candidates = this.resolveCandidates(rawCandidates);
+    await this.log.refresh(); // another tab may have tracked since
     const k = options.k ?? candidates.length;
     if (!Number.isInteger(k) || k < 0) throw new LocalRankError('INVALID_ARGUMENT', 'options.k must be a whole number >= 0', 'options.k');
     if (options.query !== undefined && (typeof options.query !== 'string' || options.query.length > 512)) {
@@ -363,71 +395,69 @@ export class Engine {
 
   async profile(): Promise<ProfileSummary> {
     this.requireInit();
+    const encoder = this.active;
+    await this.syncSpace(encoder).catch(() => undefined);
     const events = this.log.events;
     const counts: ProfileSummary['counts'] = {};
     for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
-    const newestFirst = [...events].reverse();
+    const title = (id: string): string | undefined => (this.catalog.get(id) ?? this.log.item(id))?.title;
     const recentItems: ProfileSummary['recentItems'] = [];
     const seen = new Set<string>();
-    for (const e of newestFirst) {
+    for (let i = events.length - 1; i >= 0 && recentItems.length < 10; i--) {
+      const e = events[i]!;
       if (!e.itemId || e.type === 'impression' || seen.has(e.itemId)) continue;
       seen.add(e.itemId);
-      const title = (this.catalog.get(e.itemId) ?? this.log.item(e.itemId))?.title ?? e.itemId;
-      recentItems.push({ id: e.itemId, title, type: e.type, timestamp: e.timestamp });
-      if (recentItems.length >= 10) break;
+      recentItems.push({ id: e.itemId, title: title(e.itemId) ?? e.itemId, type: e.type, timestamp: e.timestamp });
     }
-    const recentSearches = [...new Set(newestFirst.filter((e) => e.type === 'search').map((e) => e.query!))].slice(0, 5);
-    const categories = new Map<string, number>();
-    const parts = contributions(events, this.config.eventWeights, this.config.halfLifeDays, this.deps.now());
-    const itemsByCategory = new Map<string, Set<string>>();
-    for (const { event, weight } of parts) {
-      const item = event.itemId ? (this.catalog.get(event.itemId) ?? this.log.item(event.itemId)) : undefined;
-      if (!item?.category || weight <= 0) continue;
-      categories.set(item.category, (categories.get(item.category) ?? 0) + weight);
-      const set = itemsByCategory.get(item.category) ?? new Set();
-      set.add(item.id);
-      itemsByCategory.set(item.category, set);
-    }
-    const total = [...categories.values()].reduce((a, b) => a + b, 0);
-    const interests = [...categories.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([label, w]) => ({ label, strength: total > 0 ? w / total : 0, itemIds: [...itemsByCategory.get(label)!].slice(0, 5) }));
-    const sentences: string[] = [];
-    if (interests.length > 0) sentences.push(`interested in ${interests.slice(0, 3).map((i) => i.label).join(', ')}`);
-    if (recentItems[0]) sentences.push(`recently ${VERBS[recentItems[0].type]} "${recentItems[0].title}"`);
-    if (recentSearches[0]) sentences.push(`recently searched "${recentSearches[0]}"`);
+    const described = describeSummary(this.log.summary, this.deps.now(), this.summaryConfig, { encoder: encoder.info.id, title });
+    const readable = (entries: Array<{ label: string; weight: number }>) => entries.map(({ label, weight }) => ({ label, weight }));
     return {
       counts,
       recentItems,
-      recentSearches,
-      interests,
-      text: sentences.length > 0 ? `${sentences.join('; ')}.` : 'Nothing stored yet.',
-      encoder: this.active.info,
-      storage: { kind: this.store.kind, events: events.length },
+      recentSearches: described.recentSearches,
+      interests: described.interests.map(({ label, strength, itemIds, titles }) => ({ label, strength, itemIds, titles })),
+      affinities: {
+        category: readable(described.affinities.category),
+        brand: readable(described.affinities.brand),
+        tag: readable(described.affinities.tag),
+        priceBand: readable(described.affinities.priceBand),
+      },
+      text: described.text,
+      encoder: encoder.info,
+      storage: { kind: this.storage.kind, encrypted: this.storage.encrypted, events: events.length, bytes: this.log.usage() },
     };
   }
 
   async exportData(): Promise<ExportedData> {
     this.requireInit();
-    const ids = new Set(this.log.events.map((e) => e.itemId).filter((id): id is string => !!id));
+    await this.log.refresh();
+    const events = this.log.events;
+    const ids = new Set(events.map((e) => e.itemId).filter((id): id is string => !!id));
     return {
       format: 'localrank-export',
-      version: 1,
+      version: 2,
       namespace: this.config.namespace,
       exportedAt: this.deps.now(),
-      events: structuredClone([...this.log.events]),
+      events: structuredClone([...events]),
       items: [...ids].map((id) => this.log.item(id)).filter((i): i is Item => !!i),
+      summary: summaryToJSON(this.log.summary, this.summaryConfig),
     };
   }
 
-  async forget(): Promise<void> {
+  async forget(options: unknown = {}): Promise<void> {
     this.requireInit();
+    const models = typeof options === 'object' && options !== null && (options as ForgetOptions).models === true;
+    clearTimeout(this.spaceSync);
+    this.spaceSync = undefined;
     await this.log.clear();
     await this.cache.clear();
-    await Promise.all([this.store.destroy(), this.cacheStore.destroy()]);
+    await this.storage.destroy();
+    this.storage.close();
+    if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
     // The catalogue is the host's data, not the person's: it stays.
     this.memo.clear();
+    // Start afresh (a new encryption key included): later events are stored as usual.
+    await this.openStorage();
   }
 
   async dispose(): Promise<void> {

@@ -14,6 +14,7 @@ export interface EngineConfig {
   halfLifeDays: number;
   embeddingCacheSize: number;
   maxEvents: number;
+  encryptAtRest: boolean;
 }
 
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -77,7 +78,9 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     halfLifeDays: positive('halfLifeDays', o.halfLifeDays, 14),
     embeddingCacheSize: positive('embeddingCacheSize', o.embeddingCacheSize, 5000, { integer: true, allowZero: true }),
     maxEvents: positive('maxEvents', o.maxEvents, 2000, { integer: true }),
+    encryptAtRest: o.encryptAtRest ?? false,
   };
+  if (typeof config.encryptAtRest !== 'boolean') bad('encryptAtRest', 'must be true or false');
   if (o.runtimeUrl !== undefined) config.runtimeUrl = o.runtimeUrl;
   return config;
 }
