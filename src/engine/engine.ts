@@ -364,12 +364,11 @@ export class Engine {
       encoder.info.dimension,
     );
 
-    const excluded = new Set<string>();
-    for (const e of this.log.events) {
-      if (!e.itemId) continue;
-      if (options.excludePurchased && e.type === 'purchase') excluded.add(e.itemId);
-      if (options.excludeSeen && e.type !== 'impression') excluded.add(e.itemId);
-    }
+    // The summary's purchased and seen sets outlive the log's oldest events.
+    const excluded = new Set<string>([
+      ...(options.excludePurchased ? this.log.summary.purchased : []),
+      ...(options.excludeSeen ? this.log.summary.seen : []),
+    ]);
     const keep = candidates.map((c, i) => (excluded.has(c.id) ? -1 : i)).filter((i) => i >= 0);
     const items = scoreCandidates({
       candidates: keep.map((i) => candidates[i]!),

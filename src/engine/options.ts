@@ -1,7 +1,7 @@
 import { LocalRankError } from '../errors.js';
 import type { EventType, LocalRankOptions } from '../types.js';
 import type { RequestedDevice } from './encoder/backend.js';
-import { DEFAULT_EVENT_WEIGHTS } from './profile.js';
+import { DEFAULT_EVENT_WEIGHTS } from './summary/types.js';
 import { EVENT_TYPES } from './validate.js';
 
 /** The fully resolved configuration the engine runs with. */

@@ -1,29 +1,11 @@
 import type { EventType, StoredEvent } from '../types.js';
+import { eventWeight } from './summary/summary.js';
+import { DAY_MS } from './summary/types.js';
 import { addScaled, normalizeInPlace } from './vector.js';
-
-/** Default strength of each event type; negative weights push away. */
-export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<EventType, number>> = {
-  view: 1,
-  click: 2,
-  add_to_cart: 4,
-  purchase: 6,
-  search: 1.5,
-  rate: 0, // scaled by the rating, see eventWeight
-  dismiss: -3,
-  impression: 0,
-};
-
-const DAY_MS = 24 * 3600 * 1000;
 
 /** Exponential time decay: 1 now, 0.5 after one half-life. */
 export function decay(ageMs: number, halfLifeDays: number): number {
   return Math.pow(0.5, Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
-}
-
-/** Weight of one event before decay. Ratings count by their distance from a neutral 3 (of 5). */
-export function eventWeight(event: StoredEvent, weights: Readonly<Record<EventType, number>>): number {
-  if (event.type === 'rate') return (event.value ?? 3) - 3 + weights.rate;
-  return weights[event.type];
 }
 
 /** A weighted contribution to the profile: an item or a search query. */
@@ -41,7 +23,7 @@ export function contributions(
 ): Contribution[] {
   const out: Contribution[] = [];
   for (const event of events) {
-    const w = eventWeight(event, weights);
+    const w = eventWeight(event, { eventWeights: weights });
     if (w === 0) continue;
     out.push({ event, weight: w * decay(now - event.timestamp, halfLifeDays) });
   }

@@ -1,5 +1,4 @@
 import type { EventType } from '../../types.js';
-import { DEFAULT_EVENT_WEIGHTS } from '../profile.js';
 
 /**
  * The behaviour summary: everything the ranking needs to know about the
@@ -9,6 +8,18 @@ import { DEFAULT_EVENT_WEIGHTS } from '../profile.js';
  * "__proto__" must not break anything); on disk it is the compact
  * {@link SummaryJSON} written by `toJSON` in summary.ts.
  */
+
+/** Default strength of each event type; negative weights push away. */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<EventType, number>> = {
+  view: 1,
+  click: 2,
+  add_to_cart: 4,
+  purchase: 6,
+  search: 1.5,
+  rate: 0, // scaled by the rating, see eventWeight
+  dismiss: -3,
+  impression: 0,
+};
 
 export const SUMMARY_FORMAT = 'localrank-summary';
 export const SUMMARY_VERSION = 1;
