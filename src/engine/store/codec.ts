@@ -1,5 +1,6 @@
 import { LocalRankError } from '../../errors.js';
 import type { KeyValueStore } from './kv.js';
+import { base64ToBytes, bytesToBase64 } from '../base64.js';
 
 /**
  * Encryption at rest: every value is serialised (JSON with typed arrays kept)
@@ -24,18 +25,7 @@ export function decodeValue(bytes: Uint8Array): unknown {
   });
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
-function base64ToBytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 interface Sealed {
   iv: Uint8Array;

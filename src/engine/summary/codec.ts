@@ -6,6 +6,7 @@
  * (|x| <= 1) the absolute error is at most 2^-12 ≈ 2.4e-4, far below what
  * changes a cosine ranking.
  */
+import { base64ToBytes, bytesToBase64 } from '../base64.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -48,18 +49,7 @@ export function fromHalfBits(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) s += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
-  return btoa(s);
-}
 
-function base64ToBytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** Base64 of the little-endian binary16 values of `v`. */
 export function encodeVector(v: ArrayLike<number>): string {
@@ -74,6 +64,7 @@ export function encodeVector(v: ArrayLike<number>): string {
  * invalid base64, an odd byte count, a length other than `dimension` (when
  * given), or a non-finite value.
  */
+import { base64ToBytes, bytesToBase64 } from '../base64.js';
 export function decodeVector(b64: string, dimension?: number): Float32Array {
   let bytes: Uint8Array;
   try {
