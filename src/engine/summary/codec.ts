@@ -64,7 +64,6 @@ export function encodeVector(v: ArrayLike<number>): string {
  * invalid base64, an odd byte count, a length other than `dimension` (when
  * given), or a non-finite value.
  */
-import { base64ToBytes, bytesToBase64 } from '../base64.js';
 export function decodeVector(b64: string, dimension?: number): Float32Array {
   let bytes: Uint8Array;
   try {
