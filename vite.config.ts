@@ -35,7 +35,9 @@ export default defineConfig(({ mode }) => {
       conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'production'],
     },
     worker: {
-      format: 'es',
+      // The script-tag build inlines a classic worker: Chromium refuses module workers from
+      // blob:null URLs, which is what a sandboxed (opaque-origin) frame gets.
+      format: iife ? 'iife' : 'es',
       rollupOptions: { output: { entryFileNames: 'engine.worker.js', inlineDynamicImports: true } },
     },
     build: {

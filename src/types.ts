@@ -315,7 +315,7 @@ export interface ExportedData {
   events: StoredEvent[];
   /** Snapshots of the items the events name. */
   items: Item[];
-  /** The derived behaviour summary, as stored (vectors as base64 of little-endian float32). */
+  /** The derived behaviour summary, as stored (vectors as base64 of little-endian half floats; see docs/export.schema.json). */
   summary: unknown;
 }
 

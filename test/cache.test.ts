@@ -24,10 +24,12 @@ function fakeEncoder(id = 'fake:1', salt = 0): Encoder & { calls: string[][] } {
 const entryKeys = async (store: KeyValueStore): Promise<string[]> => (await store.keys()).filter((k) => k !== ORDER_KEY);
 const present = (values: Array<Float32Array | undefined>): boolean[] => values.map((v) => v !== undefined);
 
+const cacheOf = (cache: ReturnType<typeof createEmbeddingCache>) => () => cache;
+
 describe('withCache', () => {
   it('serves repeated texts from the cache without calling the encoder', async () => {
     const inner = fakeEncoder();
-    const enc = withCache(inner, createEmbeddingCache(createMemoryStore(), 100));
+    const enc = withCache(inner, cacheOf(createEmbeddingCache(createMemoryStore(), 100)));
     expect(enc.info).toBe(inner.info);
 
     const first = await enc.embed(['alpha', 'beta']);
@@ -46,7 +48,7 @@ describe('withCache', () => {
 
   it('computes a text repeated within one call once', async () => {
     const inner = fakeEncoder();
-    const enc = withCache(inner, createEmbeddingCache(createMemoryStore(), 100));
+    const enc = withCache(inner, cacheOf(createEmbeddingCache(createMemoryStore(), 100)));
     const out = await enc.embed(['dup', 'dup', 'other', 'dup']);
     expect(inner.calls).toEqual([['dup', 'other']]);
     expect(out.map((v) => Array.from(v))).toEqual(['dup', 'dup', 'other', 'dup'].map((t) => Array.from(vec(t))));
@@ -55,7 +57,7 @@ describe('withCache', () => {
   it('calls the encoder every time when the cache is disabled (maxEntries 0)', async () => {
     const inner = fakeEncoder();
     const store = createMemoryStore();
-    const enc = withCache(inner, createEmbeddingCache(store, 0));
+    const enc = withCache(inner, cacheOf(createEmbeddingCache(store, 0)));
     await enc.embed(['a']);
     await enc.embed(['a']);
     expect(inner.calls).toEqual([['a'], ['a']]);
@@ -65,10 +67,10 @@ describe('withCache', () => {
   it('passes dispose through to the wrapped encoder', async () => {
     let disposed = 0;
     const inner: Encoder = { ...fakeEncoder(), dispose: () => Promise.resolve(void disposed++) };
-    const enc = withCache(inner, createEmbeddingCache(createMemoryStore(), 10));
+    const enc = withCache(inner, cacheOf(createEmbeddingCache(createMemoryStore(), 10)));
     await enc.dispose?.();
     expect(disposed).toBe(1);
-    expect(withCache(fakeEncoder(), createEmbeddingCache(createMemoryStore(), 10)).dispose).toBeUndefined();
+    expect(withCache(fakeEncoder(), cacheOf(createEmbeddingCache(createMemoryStore(), 10))).dispose).toBeUndefined();
   });
 
   it('keeps entries of different encoders apart', async () => {
@@ -76,12 +78,12 @@ describe('withCache', () => {
     const cache = createEmbeddingCache(store, 100);
     const one = fakeEncoder('fake:1', 1);
     const two = fakeEncoder('fake:2', 2);
-    const [v1] = await withCache(one, cache).embed(['same text']);
-    const [v2] = await withCache(two, cache).embed(['same text']);
+    const [v1] = await withCache(one, cacheOf(cache)).embed(['same text']);
+    const [v2] = await withCache(two, cacheOf(cache)).embed(['same text']);
     expect(two.calls).toEqual([['same text']]); // not served from fake:1's entry
     expect(v1![2]).toBe(1);
     expect(v2![2]).toBe(2);
-    const [again1] = await withCache(one, cache).embed(['same text']);
+    const [again1] = await withCache(one, cacheOf(cache)).embed(['same text']);
     expect(again1![2]).toBe(1);
     expect(one.calls).toHaveLength(1);
   });
@@ -158,7 +160,7 @@ describe('createEmbeddingCache', () => {
 
     // withCache over the reopened cache does not recompute.
     const inner = fakeEncoder('e');
-    await withCache(inner, createEmbeddingCache(store, 3)).embed(['a', 'b']);
+    await withCache(inner, cacheOf(createEmbeddingCache(store, 3))).embed(['a', 'b']);
     expect(inner.calls).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ interface Counts {
 }
 const counts: SummaryCodec<Counts> = {
   create: () => ({ version: 1, byType: {} }),
+  clone: (s) => ({ version: 1, byType: { ...s.byType } }),
   apply: (s, e) => void (s.byType[e.type] = (s.byType[e.type] ?? 0) + 1),
   toJSON: (s) => s,
   fromJSON: (json) => {

@@ -83,6 +83,8 @@ export class Engine {
   private config!: EngineConfig;
   private emit: Emit = () => undefined;
   private storage!: NamespaceStorage;
+  /** After forget(): storage stays deleted until the next event is tracked. */
+  private reopenOnWrite = false;
   private summaryConfig!: SummaryConfig;
   private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
@@ -161,7 +163,7 @@ export class Engine {
         }
       }
       this.emit('backend', choice);
-      this.model = withCache(encoder, this.cache);
+      this.model = withCache(encoder, () => this.cache);
       this.emit('encoder', this.model.info);
       return this.model.info;
     } catch (error) {
@@ -231,6 +233,11 @@ export class Engine {
         result.rejected.push({ index, error: toLocalRankError(error, 'INVALID_EVENT').toJSON() });
       }
     });
+    if (this.reopenOnWrite && accepted.length > 0) {
+      this.reopenOnWrite = false;
+      this.storage.close();
+      await this.openStorage();
+    }
     try {
       await this.log.append(batchId, accepted, snapshots);
     } catch (error) {
@@ -423,13 +430,18 @@ export class Engine {
       },
       text: described.text,
       encoder: encoder.info,
-      storage: { kind: this.storage.kind, encrypted: this.storage.encrypted, events: events.length, bytes: this.log.usage() },
+      storage: {
+        kind: this.reopenOnWrite ? 'indexeddb' : this.storage.kind,
+        encrypted: this.reopenOnWrite ? this.config.encryptAtRest : this.storage.encrypted,
+        events: events.length,
+        bytes: this.log.usage(),
+      },
     };
   }
 
   async exportData(): Promise<ExportedData> {
     this.requireInit();
-    await this.log.refresh();
+    await this.syncSpace(this.active).catch(() => undefined);
     const events = this.log.events;
     const ids = new Set(events.map((e) => e.itemId).filter((id): id is string => !!id));
     return {
@@ -455,8 +467,10 @@ export class Engine {
     if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
     // The catalogue is the host's data, not the person's: it stays.
     this.memo.clear();
-    // Start afresh (a new encryption key included): later events are stored as usual.
-    await this.openStorage();
+    // Nothing is recreated until the next event (then with a new encryption key): until then an empty
+    // in-memory profile serves, and no LocalRank database exists.
+    this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);
+    this.reopenOnWrite = this.config.storage === 'indexeddb';
   }
 
   async dispose(): Promise<void> {

@@ -10,7 +10,7 @@ import type { WithLock } from './store/lock.js';
 import { inProcessLock } from './store/lock.js';
 import type { ProfileStore, StoreIssue, SummaryCodec } from './store/profile-store.js';
 import { openProfileStore } from './store/profile-store.js';
-import { applyEvent, createSummary, fromJSON, toJSON } from './summary/summary.js';
+import { applyEvent, cloneSummary, createSummary, fromJSON, toJSON } from './summary/summary.js';
 import type { Summary, SummaryConfig } from './summary/types.js';
 
 /** What the engine needs to open storage; the worker passes IndexedDB, Web Locks and BroadcastChannel. */
@@ -40,6 +40,7 @@ export type ReportDegraded = (code: ErrorCode, reason: string) => void;
 export function summaryCodec(config: SummaryConfig): SummaryCodec<Summary> {
   return {
     create: createSummary,
+    clone: cloneSummary,
     apply: (summary, event, item) => void applyEvent(summary, event, item, config),
     toJSON: (summary) => toJSON(summary, config),
     fromJSON,

@@ -83,11 +83,15 @@ export function createEmbeddingCache(store: KeyValueStore, maxEntries: number): 
   };
 }
 
-/** Wraps an encoder so repeated texts are served from the cache. */
-export function withCache(encoder: Encoder, cache: EmbeddingCache): Encoder {
+/**
+ * Wraps an encoder so repeated texts are served from the cache. The cache is
+ * looked up on every call, so it can be replaced (after `forget()`).
+ */
+export function withCache(encoder: Encoder, cacheOf: () => EmbeddingCache): Encoder {
   const cached: Encoder = {
     info: encoder.info,
     async embed(texts) {
+      const cache = cacheOf();
       const hits = await cache.getMany(encoder.info.id, texts);
       const missing: string[] = [];
       hits.forEach((v, i) => {

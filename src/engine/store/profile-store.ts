@@ -32,6 +32,8 @@ export interface LoggedEvent extends StoredEvent {
 /** How the summary record is made, updated, stored and checked; injected to keep this module about storage. */
 export interface SummaryCodec<S> {
   create(): S;
+  /** A deep copy, so a write that fails leaves the current summary untouched. */
+  clone(summary: S): S;
   apply(summary: S, event: LoggedEvent, item: Item | undefined): void;
   toJSON(summary: S): unknown;
   /** Throws on anything that is not a valid summary. */
@@ -222,7 +224,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
   const plan = (group: Pending[]) => {
     const chunks = new Map(state.chunks);
     const items = new Map(state.items);
-    const summary = codec.fromJSON(codec.toJSON(state.summary));
+    const summary = codec.clone(state.summary);
     const dirtyChunks = new Set<number>();
     const dirtyBuckets = new Set<string>();
     const seen = new Set(batches);
@@ -365,7 +367,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
     async updateSummary(fn) {
       await lock(lockName, async () => {
         await syncUnderLock();
-        const summary = codec.fromJSON(codec.toJSON(state.summary));
+        const summary = codec.clone(state.summary);
         fn(summary);
         await store.batch([['summary', codec.toJSON(summary)]], []);
         state.summary = summary;
