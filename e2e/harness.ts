@@ -3,23 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, chromiumFlags } from '../scripts/chromium.mjs';
 import { SHARED_MODELS, startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
 
-/** Debian's Chromium (playwright cannot download browsers here); override with CHROMIUM_PATH. */
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+export { CHROMIUM };
 
 export interface BrowserOptions {
   /** Adds --enable-unsafe-webgpu: a software (SwiftShader) adapter here. */
@@ -28,14 +16,14 @@ export interface BrowserOptions {
 
 export function launch(options: BrowserOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  return chromium.launch({ executablePath: CHROMIUM, args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags(options) });
 }
 
 /** A persistent profile directory (new, or `dir` to restart on one), so IndexedDB survives a browser restart. */
 export async function launchPersistent(options: BrowserOptions = {}, dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'))): Promise<{ context: BrowserContext; dir: string; cleanup(): void }> {
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
-    args: options.webgpu ? [...FLAGS, '--enable-unsafe-webgpu'] : FLAGS,
+    args: chromiumFlags(options),
   });
   return { context, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
