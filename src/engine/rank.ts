@@ -1,16 +1,12 @@
 import type { Item, RankedItem, Reason, ScoreComponents } from '../types.js';
+import { historyReason, popularReason } from './ranking/explain.js';
+import type { HistoryVector } from './ranking/explain.js';
+import { topShareMask } from './ranking/popularity.js';
+import { topK } from './ranking/topk.js';
 import { dot } from './vector.js';
 
 /** One item of the person's history, aggregated over its events, in the ranking encoder's space. */
-export interface HistoryEntry {
-  itemId: string;
-  title: string;
-  /** Sum of the decayed weights of its events; only positive entries explain a score. */
-  weight: number;
-  /** The verb for reasons: "viewed", "bought"… */
-  verb: string;
-  vector: Float32Array;
-}
+export type HistoryEntry = HistoryVector;
 
 export interface ScoringInput {
   candidates: readonly Item[];
@@ -22,7 +18,8 @@ export interface ScoringInput {
 }
 
 export const SCORE_WEIGHTS = { content: 1, prior: 0.2, query: 1 } as const;
-const POPULAR_REASON_THRESHOLD = 0.8;
+/** "Popular now" is said of the top tenth of the candidates by prior. */
+const POPULAR_SHARE = 0.1;
 
 /** Cosine of unit vectors mapped to [0, 1]. */
 const unit = (cos: number): number => Math.min(1, Math.max(0, (cos + 1) / 2));
@@ -36,24 +33,10 @@ export function priorScores(candidates: readonly Item[]): Float64Array {
   return out;
 }
 
-/** The history entry that contributed most to a candidate's content score (weight times similarity). */
-export function strongestContributor(vector: Float32Array, history: readonly HistoryEntry[]): HistoryEntry | undefined {
-  let best: HistoryEntry | undefined;
-  let bestValue = 0;
-  for (const h of history) {
-    if (h.weight <= 0) continue;
-    const value = h.weight * dot(vector, h.vector);
-    if (value > bestValue) {
-      bestValue = value;
-      best = h;
-    }
-  }
-  return best;
-}
-
 export function scoreCandidates(input: ScoringInput): RankedItem[] {
   const { candidates, vectors, interest, query, history } = input;
   const priors = priorScores(candidates);
+  const popular = topShareMask(Float64Array.from(priors), POPULAR_SHARE);
   const ranked: RankedItem[] = candidates.map((item, i) => {
     const v = vectors[i]!;
     const components: ScoreComponents = { prior: priors[i]! };
@@ -62,8 +45,9 @@ export function scoreCandidates(input: ScoringInput): RankedItem[] {
     if (interest) {
       components.content = unit(dot(v, interest));
       score += SCORE_WEIGHTS.content * components.content;
-      const source = strongestContributor(v, history);
-      if (source) reasons.push({ kind: 'similar_to_history', text: `Because you ${source.verb} ${source.title}`, itemId: source.itemId });
+      // Named only when that history item is clearly what the score rests on (see ranking/explain.ts).
+      const because = historyReason(v, history);
+      if (because) reasons.push(because);
     }
     if (query) {
       const match = unit(dot(v, query));
@@ -71,10 +55,11 @@ export function scoreCandidates(input: ScoringInput): RankedItem[] {
       score += SCORE_WEIGHTS.query * match;
       reasons.push({ kind: 'query_match', text: 'Matches your search' });
     }
-    if (priors[i]! >= POPULAR_REASON_THRESHOLD) reasons.push({ kind: 'popular', text: 'Popular now' });
+    const popularNow = popularReason(popular[i] === 1);
+    if (popularNow) reasons.push(popularNow);
     return { id: item.id, score, components, reasons };
   });
-  // Stable order for ties: input order.
-  const order = ranked.map((_, i) => i).sort((a, b) => ranked[b]!.score - ranked[a]!.score || a - b);
-  return order.slice(0, input.k).map((i) => ranked[i]!);
+  // A top-k selection, not a full sort; ties keep input order.
+  const scores = Float64Array.from(ranked, (r) => r.score);
+  return Array.from(topK(scores, input.k), (i) => ranked[i]!);
 }

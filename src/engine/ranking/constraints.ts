@@ -24,7 +24,7 @@ export interface CapsAndQuota {
    * `max(1, floor(maxShare * k))` items per group. Default 1 (no cap).
    */
   maxShare?: number;
-  /** 1 or true for long-tail candidates; without it there is no quota. */
+  /** True for long-tail candidates (e.g. from `longTailMask`); without it there is no quota. */
   isLongTail?: (index: number) => boolean;
   /** Long-tail items wanted in the top k. Default 0. */
   minLongTail?: number;
@@ -61,8 +61,10 @@ export function capFor(maxShare: number, k: number): number {
  *   only a quota, the missing long-tail items are the best-ranked ones beyond k
  *   and the items they displace are the lowest-ranked non-long-tail ones of
  *   the top k;
- * - both the top and the rest keep their relative order from `order`:
- *   the result is the taken items, then every other item, each in input order.
+ * - the result is the taken items, then every other item, each part in
+ *   input order: when feasible, the top k and the rest each keep their
+ *   relative order (with infeasible caps, the passed-over items that fill the
+ *   top's last places come after the taken ones).
  * An `order` that already satisfies the rules comes back unchanged.
  */
 export function applyCapsAndQuota(order: Int32Array, rules: CapsAndQuota): Int32Array {

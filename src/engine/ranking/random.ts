@@ -1,10 +1,10 @@
 /**
  * A small seeded PRNG for deterministic tie-breaking and exploration.
  *
- * mulberry32: 32 bits of state, period 2^32, passes the usual quick
- * statistical batteries at this size; plenty for shuffling a few thousand
- * candidates. Same seed, same sequence, on every platform (only 32-bit integer
- * arithmetic through `Math.imul` and `>>>`).
+ * mulberry32: 32 bits of state, period 2^32, good enough statistical quality
+ * for shuffling and tie-breaking a few thousand candidates (not
+ * cryptographic). Same seed, same sequence, on every platform (only 32-bit
+ * integer arithmetic through `Math.imul` and `>>>`).
  */
 import { fnv1a32 } from '../hash.js';
 

@@ -18,7 +18,7 @@ export interface PackedVectors {
   dim: number;
 }
 
-/** A direction with a strength: an interest centroid (`readInterests`) or the session (`readSession`). */
+/** A direction with a strength: an interest centroid as `readInterests` returns it (extra fields are fine). */
 export interface WeightedVector {
   /** Unit vector, length `dim`. */
   vector: Float32Array;
@@ -60,6 +60,13 @@ export interface ContentProbes {
   session?: Float32Array | null;
   /** Query vector (search re-ranking), or null/absent. */
   query?: Float32Array | null;
+  /**
+   * Interests weaker than this fraction of the strongest are left out of both
+   * aggregates (and cost nothing): such an interest adds at most this much to
+   * `interestMax`. Default 0 (keep all); 0.05 is a sensible speed-up with 8
+   * interests.
+   */
+  minRelativeStrength?: number;
 }
 
 /** Per-candidate similarities, one entry per row of the matrix. */
@@ -87,7 +94,7 @@ export interface ContentScores {
   query: Float64Array | null;
 }
 
-/** Dot product of row `a` of `x` (at `ai`) and row of `y` (at `bi`), `dim` long, 4 accumulators. */
+/** Dot product of `x` at `ai` and `y` at `bi`, `dim` long, 4 accumulators. */
 function dotAt(x: Float32Array, ai: number, y: Float32Array, bi: number, dim: number): number {
   let s0 = 0;
   let s1 = 0;
@@ -105,6 +112,78 @@ function dotAt(x: Float32Array, ai: number, y: Float32Array, bi: number, dim: nu
   return s0 + s1 + s2 + s3;
 }
 
+/** Row `x` at `a` against 8 consecutive probe rows of `q` from `b0`; each x value is loaded once for 8 products. */
+function dot8(x: Float32Array, a: number, q: Float32Array, b0: number, dim: number, out: Float64Array, o: number): void {
+  const b1 = b0 + dim;
+  const b2 = b1 + dim;
+  const b3 = b2 + dim;
+  const b4 = b3 + dim;
+  const b5 = b4 + dim;
+  const b6 = b5 + dim;
+  const b7 = b6 + dim;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  for (let t = 0; t < dim; t++) {
+    const v = x[a + t]!;
+    s0 += v * q[b0 + t]!;
+    s1 += v * q[b1 + t]!;
+    s2 += v * q[b2 + t]!;
+    s3 += v * q[b3 + t]!;
+    s4 += v * q[b4 + t]!;
+    s5 += v * q[b5 + t]!;
+    s6 += v * q[b6 + t]!;
+    s7 += v * q[b7 + t]!;
+  }
+  out[o] = s0;
+  out[o + 1] = s1;
+  out[o + 2] = s2;
+  out[o + 3] = s3;
+  out[o + 4] = s4;
+  out[o + 5] = s5;
+  out[o + 6] = s6;
+  out[o + 7] = s7;
+}
+
+/** As {@link dot8}, 4 probe rows. */
+function dot4(x: Float32Array, a: number, q: Float32Array, b0: number, dim: number, out: Float64Array, o: number): void {
+  const b1 = b0 + dim;
+  const b2 = b1 + dim;
+  const b3 = b2 + dim;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let t = 0; t < dim; t++) {
+    const v = x[a + t]!;
+    s0 += v * q[b0 + t]!;
+    s1 += v * q[b1 + t]!;
+    s2 += v * q[b2 + t]!;
+    s3 += v * q[b3 + t]!;
+  }
+  out[o] = s0;
+  out[o + 1] = s1;
+  out[o + 2] = s2;
+  out[o + 3] = s3;
+}
+
+/**
+ * `out[j] = x_row · q_j` for the `count` probe rows of `q`: blocks of 8, then
+ * 4, then single rows. Blocking loads each candidate value once per block
+ * instead of once per probe (about 1.5x faster than probe-by-probe in V8).
+ */
+export function rowAgainstProbes(x: Float32Array, a: number, q: Float32Array, count: number, dim: number, out: Float64Array): void {
+  let j = 0;
+  for (; j + 8 <= count; j += 8) dot8(x, a, q, j * dim, dim, out, j);
+  for (; j + 4 <= count; j += 4) dot4(x, a, q, j * dim, dim, out, j);
+  for (; j < count; j++) out[j] = dotAt(x, a, q, j * dim, dim);
+}
+
 function checkDim(v: Float32Array, dim: number, field: string): void {
   if (v.length !== dim) throw new LocalRankError('INVALID_ARGUMENT', `${field} has ${v.length} dimensions, candidates have ${dim}`, field);
 }
@@ -113,12 +192,16 @@ function checkDim(v: Float32Array, dim: number, field: string): void {
  * All content similarities in one pass over the candidate rows (see
  * {@link ContentScores} for the formulas). Probes are packed into one small
  * matrix first; each candidate row is then compared with every probe while it
- * is in cache. Cost: `count × (interests + session + query) × dim`
+ * is in cache (see {@link rowAgainstProbes}). Cost: `count × (interests + session + query) × dim`
  * multiply-adds. Throws when a probe's length differs from `candidates.dim`.
  */
 export function contentScores(candidates: PackedVectors, probes: ContentProbes): ContentScores {
   const { data, count, dim } = candidates;
-  const interests = probes.interests.filter((it) => Number.isFinite(it.strength) && it.strength > 0);
+  let strongest = 0;
+  for (const it of probes.interests) if (Number.isFinite(it.strength)) strongest = Math.max(strongest, it.strength);
+  const floor = Math.max(0, probes.minRelativeStrength ?? 0) * strongest;
+  const usable = (it: WeightedVector): boolean => Number.isFinite(it.strength) && it.strength > 0 && it.strength >= floor;
+  const interests = probes.interests.filter(usable);
   interests.forEach((it) => checkDim(it.vector, dim, 'interests'));
   const session = probes.session ?? null;
   const query = probes.query ?? null;
@@ -150,7 +233,7 @@ export function contentScores(candidates: PackedVectors, probes: ContentProbes):
   const original = new Int32Array(m);
   let next = 0;
   probes.interests.forEach((it, j) => {
-    if (Number.isFinite(it.strength) && it.strength > 0) original[next++] = j;
+    if (usable(it)) original[next++] = j;
   });
 
   const interestMax = new Float64Array(count);
@@ -158,15 +241,16 @@ export function contentScores(candidates: PackedVectors, probes: ContentProbes):
   const bestInterest = new Int32Array(count).fill(-1);
   const sessionOut = session ? new Float64Array(count) : null;
   const queryOut = query ? new Float64Array(count) : null;
+  const cos = new Float64Array(probeCount);
   for (let i = 0; i < count; i++) {
-    const row = i * dim;
+    rowAgainstProbes(data, i * dim, packed, probeCount, dim, cos);
     let best = 0;
     let bestJ = -1;
     let mean = 0;
     for (let j = 0; j < m; j++) {
-      const cos = dotAt(data, row, packed, j * dim, dim);
-      mean += share[j]! * cos;
-      const v = cos > 0 ? relative[j]! * cos : 0;
+      const c = cos[j]!;
+      mean += share[j]! * c;
+      const v = c > 0 ? relative[j]! * c : 0;
       if (v > best) {
         best = v;
         bestJ = j;
@@ -175,8 +259,8 @@ export function contentScores(candidates: PackedVectors, probes: ContentProbes):
     interestMax[i] = best;
     interestMean[i] = mean;
     if (bestJ >= 0) bestInterest[i] = original[bestJ]!;
-    if (sessionOut) sessionOut[i] = dotAt(data, row, packed, sessionRow * dim, dim);
-    if (queryOut) queryOut[i] = dotAt(data, row, packed, queryRow * dim, dim);
+    if (sessionOut) sessionOut[i] = cos[sessionRow]!;
+    if (queryOut) queryOut[i] = cos[queryRow]!;
   }
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
 }
