@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { median } from './measure.mjs';
+import { createReport, median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
 
@@ -28,14 +28,8 @@ const THROUGHPUT = { warmup: 32, reps: 5, perRep: 64 };
 const OVERHEAD = { batch: 32, warmup: 64, pairs: 8, perPair: 64 };
 const FIRST_RANK = { pages: 5, candidates: 40 };
 
-const log = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : 'n/a');
-const problems = [];
-const fail = (phase, error) => {
-  const message = error instanceof Error ? error.message : String(error);
-  problems.push(`${phase}: ${message}`);
-  log(`!! ${phase} failed: ${message}`);
-};
+const { log, fail, problems } = createReport();
 
 const result = {
   node_wasm_texts_per_s_b1: null,

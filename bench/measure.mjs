@@ -26,3 +26,15 @@ export async function throughput(embed, texts, { batch, warmup, reps, perRep }) 
   }
   return runs;
 }
+
+/** Human-readable lines go to stdout; failures are collected so the final JSON can report them. */
+export function createReport() {
+  const problems = [];
+  const log = (line = '') => process.stdout.write(`${line}\n`);
+  const fail = (phase, error) => {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    problems.push(`${phase}: ${message}`);
+    log(`!! ${phase} failed: ${message}`);
+  };
+  return { log, fail, problems };
+}

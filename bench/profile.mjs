@@ -23,6 +23,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
+import { createReport } from './measure.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -35,15 +36,9 @@ const SIZES = { milestones: [100, 1000, 10_000], batch: 100 };
 const ITEMS = 2000;
 const BASE = { model: false, maxEvents: 20_000 };
 
-const log = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (v, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 const kb = (v) => (typeof v === 'number' ? `${(v / 1024).toFixed(1)} KB` : 'n/a');
-const problems = [];
-const fail = (phase, error) => {
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  problems.push(`${phase}: ${message}`);
-  log(`!! ${phase} failed: ${message}`);
-};
+const { log, fail, problems } = createReport();
 
 const result = {
   track_main_p50_ms: null,

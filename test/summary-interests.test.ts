@@ -2,23 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { applyToSpace, createSpace, getSpace, readInterests, readSession } from '../src/engine/summary/interests.js';
 import { DAY_MS, MINUTE_MS, resolveSummaryConfig } from '../src/engine/summary/types.js';
 import type { InterestSpace } from '../src/engine/summary/types.js';
+import { mulberry32 as rng } from '../src/engine/ranking/random.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const H = 14 * DAY_MS;
 const config = resolveSummaryConfig();
 const DIM = 16;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const unitVec = (v: number[]): number[] => {
   const n = Math.hypot(...v);

@@ -4,17 +4,8 @@ import { applyEvent, createSummary, eventWeight, fromJSON, toJSON, utf8Length } 
 import type { SequencedEvent } from '../src/engine/summary/summary.js';
 import { AFFINITY_KINDS, resolveSummaryConfig } from '../src/engine/summary/types.js';
 import type { EventType, Item } from '../src/types.js';
+import { mulberry32 as rng } from '../src/engine/ranking/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gaussian-ish unit vector (sum of uniforms). */
 function randomUnit(dim: number, r: () => number): Float32Array {

@@ -9,20 +9,11 @@ import { negativeScore } from '../src/engine/summary/negatives.js';
 import { applyEvent, cloneSummary, createSummary, eventWeight, fromJSON, summaryBytes, toJSON, utf8Length } from '../src/engine/summary/summary.js';
 import type { SequencedEvent } from '../src/engine/summary/summary.js';
 import type { EventType, Item } from '../src/types.js';
+import { mulberry32 as rng } from '../src/engine/ranking/random.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const config = resolveSummaryConfig();
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let seq = 0;
 const ev = (type: EventType, extra: Partial<SequencedEvent> = {}): SequencedEvent => ({ id: `e${seq}`, seq: ++seq, type, timestamp: T0 + seq * 60_000, ...extra });
