@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { launch, serve, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowserAndServer, watch } from './harness.js';
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 describe('the quick-start demo page', () => {
   it('shows the serving encoder and re-ranks "For you" after clicks', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${env.server.url}/`);
     await page.waitForFunction(() => document.getElementById('encoder')?.textContent?.startsWith('model:'), null, { timeout: 60_000 });
     await page.locator('#catalog li', { hasText: 'Stainless steel chef knife' }).click();
     await page.locator('#catalog li', { hasText: 'Cast iron frying pan' }).click();

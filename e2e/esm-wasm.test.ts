@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, hasSharedModel, launch, longTasksOver50ms, serve, startEsm, waitForEvent, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL, hasSharedModel, longTasksOver50ms, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 const SECRET_QUERY = 'zebra-print orthopedic sandals';
 
 describe('ESM build in Chromium', () => {
   it('loads the model in the worker over WASM and ranks; no request leaves the host or carries user data; no long tasks', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'esm', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' } });
+    await startEsm(page, env.server, { namespace: 'esm', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' } });
     const backend = await waitForEvent(page, 'backend');
     expect(backend).toMatchObject({ device: 'wasm' });
     const encoder = await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
@@ -47,7 +37,7 @@ describe('ESM build in Chromium', () => {
     // (e) Every request, the worker's included, went to the serving host, and none names what the person did.
     expect(log.requests.length).toBeGreaterThan(0);
     // blob: URLs are in-memory (ORT's wasm glue), not network requests.
-    expect(log.requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith(`blob:${server.url}/`))).toEqual([]);
+    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
     expect(log.requests.filter((u) => /cdn|jsdelivr|huggingface|unpkg/i.test(u))).toEqual([]);
     expect(log.requests.filter((u) => u.includes('zebra') || u.includes('shoe-1') || u.toLowerCase().includes('trail'))).toEqual([]);
 
@@ -58,11 +48,11 @@ describe('ESM build in Chromium', () => {
   });
 
   it('ranks by meaning with the semantic model when ../shared/models has it (else the fixture, by shared words)', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const model = hasSharedModel ? { id: 'localrank-minilm-distilled', baseUrl: '/shared-models/', device: 'wasm' } : { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' };
     console.info(`semantic e2e uses ${model.id}${hasSharedModel ? '' : ' (../shared/models/localrank-minilm-distilled not found)'}`);
-    await startEsm(page, server, { namespace: 'semantic', model });
+    await startEsm(page, env.server, { namespace: 'semantic', model });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const history = hasSharedModel
       ? ['Lightweight trail running shoes', 'Cushioned road running sneakers', 'Marathon racing shoes with carbon plate']

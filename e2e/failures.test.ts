@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FIXTURE_MODELS } from '../scripts/serve.mjs';
-import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, longTasksOver50ms, serve, startEsm, waitForEvent, watch } from './harness.js';
+import type { RouteHandler } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, longTasksOver50ms, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
 
 /**
  * A model whose config claims 512 positions while the weights have 64: the
@@ -25,15 +24,7 @@ const lyingModel: RouteHandler = (_req, res, rest) => {
   res.end(body);
 };
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve({ '/lying-models/': lyingModel })]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer({ routes: { '/lying-models/': lyingModel } });
 
 const ITEMS = [
   { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running', popularity: 10 },
@@ -43,10 +34,10 @@ const ITEMS = [
 
 describe('failures degrade, never break the page', () => {
   it('a model URL that 404s leaves the lexical encoder serving and emits an error event', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'missing', model: { id: 'no-such-model', baseUrl: '/models/', device: 'wasm' } });
+    await startEsm(page, env.server, { namespace: 'missing', model: { id: 'no-such-model', baseUrl: '/models/', device: 'wasm' } });
     const error = (await waitForEvent(page, 'error')) as { code: string; message: string };
     expect(error.code).toBe('MODEL_LOAD_FAILED');
     expect(error.message).toContain('no-such-model');
@@ -64,10 +55,10 @@ describe('failures degrade, never break the page', () => {
   });
 
   it('after a failed inference the worker restarts: one failed call, then the model serves again', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'respawn', model: { id: FIXTURE_MODEL, baseUrl: '/lying-models/', device: 'wasm' } });
+    await startEsm(page, env.server, { namespace: 'respawn', model: { id: FIXTURE_MODEL, baseUrl: '/lying-models/', device: 'wasm' } });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const longText = Array.from({ length: 150 }, (_, i) => `word${i % 7} running`).join(' ');
     const outcome = await page.evaluate(
@@ -99,10 +90,10 @@ describe('failures degrade, never break the page', () => {
   });
 
   it('bad input rejects with a typed LocalRankError naming the field, and stored data is untouched', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'bad-input', model: false });
+    await startEsm(page, env.server, { namespace: 'bad-input', model: false });
     const outcome = await page.evaluate(async (items) => {
       const lr = (window as any).lr;
       await lr.ready;

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, chromiumFlags } from '../scripts/chromium.mjs';
@@ -30,6 +31,19 @@ export async function launchPersistent(options: BrowserOptions = {}, dir = mkdte
 
 export async function serve(routes?: Record<string, string | RouteHandler>): Promise<RunningServer> {
   return startServer(routes ? { routes } : {});
+}
+
+/** A browser and a server shared by the tests of one file (started before them, closed after). */
+export function useBrowserAndServer(options: BrowserOptions & { routes?: Record<string, string | RouteHandler> } = {}): { browser: Browser; server: RunningServer } {
+  const env = {} as { browser: Browser; server: RunningServer };
+  beforeAll(async () => {
+    [env.browser, env.server] = await Promise.all([launch(options), serve(options.routes)]);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** What a page did that a test may assert on: requests (workers included), uncaught errors, console errors. */

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { launch, serve, startEsm, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startEsm, useBrowserAndServer, watch } from './harness.js';
 import { schemaErrors } from './profile-helpers.js';
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 const SEED = 0x5eed1234;
 const MALFORMED_TARGET = 10_000;
@@ -310,10 +300,10 @@ const storedKey = (e: Record<string, unknown>): string => (e['type'] === 'search
 
 describe('fuzzing track() and upsertItems()', () => {
   it('10,000+ malformed events in batches with valid ones: every valid event stored, exactly the malformed ones rejected, nothing escapes, export validates', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'fuzz', model: false, maxEvents: 20_000 });
+    await startEsm(page, env.server, { namespace: 'fuzz', model: false, maxEvents: 20_000 });
     await page.evaluate(async (known) => {
       const lr = (window as any).lr;
       await lr.ready;
@@ -405,10 +395,10 @@ describe('fuzzing track() and upsertItems()', () => {
   });
 
   it('malformed items reject the whole upsertItems call with INVALID_ITEM naming the field, and change nothing stored', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'fuzz-items', model: false });
+    await startEsm(page, env.server, { namespace: 'fuzz-items', model: false });
     const outcome = await page.evaluate(async () => {
       const lr = (window as any).lr;
       await lr.ready;

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, startEsm, waitForEvent, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
 import { cacheNames, databaseNames, dumpRawIndexedDb, schemaErrors } from './profile-helpers.js';
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 /** Distinctive, ASCII-only (so UTF-8, latin1 and UTF-16 code units agree): any leak is a plain substring. */
 const ITEMS = [
@@ -60,9 +50,9 @@ const track = (page: import('playwright-core').Page) =>
 
 describe('privacy of the stored profile', () => {
   it('control: without encryptAtRest the raw records do hold the titles and the query (the dump sees them)', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await startEsm(page, server, { namespace: 'plain', model: false });
+    await startEsm(page, env.server, { namespace: 'plain', model: false });
     expect((await track(page)).result.accepted).toBe(5);
     const plain = await leaks(page, 'plain');
     expect(plain.databases).toContain('localrank:plain');
@@ -71,11 +61,11 @@ describe('privacy of the stored profile', () => {
   });
 
   it('with encryptAtRest no tracked title or query is in the raw IndexedDB records, and the profile reads back after a reload', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
     const options = { namespace: 'sealed', model: false, encryptAtRest: true };
-    await startEsm(page, server, options);
+    await startEsm(page, env.server, options);
     const { result } = await track(page);
     expect(result).toEqual({ accepted: 5, rejected: [] });
     const before = await page.evaluate(async () => {
@@ -99,7 +89,7 @@ describe('privacy of the stored profile', () => {
 
     // Reload: everything reads back through the stored key.
     await page.reload();
-    await startEsm(page, server, options);
+    await startEsm(page, env.server, options);
     const after = await page.evaluate(async () => {
       const lr = (window as any).lr;
       await lr.ready;
@@ -121,10 +111,10 @@ describe('privacy of the stored profile', () => {
   });
 
   it('forget() leaves no LocalRank database; forget({ models: true }) also leaves no transformers-cache', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'erase', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' }, encryptAtRest: true });
+    await startEsm(page, env.server, { namespace: 'erase', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' }, encryptAtRest: true });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const tracked = await track(page);
     expect(tracked.result.accepted).toBe(5);

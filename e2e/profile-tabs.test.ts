@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { launch, serve, startEsm, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startEsm, useBrowserAndServer, watch } from './harness.js';
 import { schemaErrors } from './profile-helpers.js';
 
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer();
 
 const NAMESPACE = 'tabs';
 const PER_PAGE = 1000;
@@ -122,11 +112,11 @@ const keyOf = (e: { itemId?: string; query?: string; type: string }): string => 
 
 describe('many tabs share one profile', () => {
   it('two pages tracking 1,000 events each at the same time lose none: a fresh page exports all 2,000', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const [pageA, pageB] = await Promise.all([context.newPage(), context.newPage()]);
     const logA = watch(context, pageA);
     const logB = watch(context, pageB);
-    await Promise.all([startEsm(pageA, server, OPTIONS), startEsm(pageB, server, OPTIONS)]);
+    await Promise.all([startEsm(pageA, env.server, OPTIONS), startEsm(pageB, env.server, OPTIONS)]);
     await Promise.all([pageA.evaluate(() => (window as any).lr.ready), pageB.evaluate(() => (window as any).lr.ready)]);
 
     const startAt = Date.now() + 1500;
@@ -145,7 +135,7 @@ describe('many tabs share one profile', () => {
     // A third page of the site, opened afterwards, sees both pages' events.
     const fresh = await context.newPage();
     const logFresh = watch(context, fresh);
-    await startEsm(fresh, server, OPTIONS);
+    await startEsm(fresh, env.server, OPTIONS);
     const { exported, profile } = await fresh.evaluate(async () => {
       const lr = (window as any).lr;
       return { exported: await lr.export(), profile: await lr.profile() };

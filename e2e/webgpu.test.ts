@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, startEsm, waitForEvent, watch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { FIXTURE_MODEL, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
 
 // Headless Chromium here has only SwiftShader behind --enable-unsafe-webgpu: this checks correctness, not speed.
-let browser: Browser;
-let server: RunningServer;
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launch({ webgpu: true }), serve()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowserAndServer({ webgpu: true });
 
 const TEXTS = ['Trail running shoes', 'Stainless steel chef knife', 'Wireless noise cancelling headphones', 'Crème brûlée torch — café edition!'];
 
@@ -23,14 +14,14 @@ async function embed(page: Page, device: 'wasm' | 'webgpu'): Promise<{ encoder: 
         { namespace: `gpu-${d}`, storage: 'memory', embeddingCacheSize: 0, runtimeUrl: `${base}/dist/ort/`, model: { id: 'localrank-tiny-bert', baseUrl: `${base}/models/`, device: d, dtype: 'fp32' } },
         texts,
       ),
-    [device, TEXTS, server.url] as const,
+    [device, TEXTS, env.server.url] as const,
   );
 }
 
 describe('WebGPU path', () => {
   it('gives the same embeddings as WASM on the software adapter', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/e2e/pages/worker.html`);
+    const page = await env.browser.newPage();
+    await page.goto(`${env.server.url}/e2e/pages/worker.html`);
     await page.waitForFunction(() => (window as any).__pageReady === true);
     const adapter = await page.evaluate(async () => {
       const a = await (navigator as any).gpu?.requestAdapter();
@@ -51,10 +42,10 @@ describe('WebGPU path', () => {
   });
 
   it('auto picks WASM on a software (fallback) adapter and says why', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
-    await startEsm(page, server, { namespace: 'gpu-auto', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'auto' } });
+    await startEsm(page, env.server, { namespace: 'gpu-auto', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'auto' } });
     const backend = (await waitForEvent(page, 'backend')) as { device: string; reason: string };
     expect(backend.device).toBe('wasm');
     expect(backend.reason).toMatch(/fallback/);
