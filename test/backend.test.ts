@@ -98,10 +98,11 @@ describe('planDevice', () => {
 
     it('asks for a probe on a real adapter', async () => {
       const requestAdapter = adapter({ info: { isFallbackAdapter: false, vendor: 'apple', architecture: 'metal-3' } });
-      expect(await planDevice('auto', browser(requestAdapter))).toEqual({ kind: 'probe' });
+      // The adapter is named, so the probe's outcome can be remembered per adapter.
+      expect(await planDevice('auto', browser(requestAdapter))).toEqual({ kind: 'probe', adapterKey: 'apple/metal-3' });
       expect(requestAdapter).toHaveBeenCalledTimes(1);
-      expect(await planDevice('auto', browser(adapter({})))).toEqual({ kind: 'probe' });
-      expect(await planDevice('auto', browser(adapter({ isFallbackAdapter: false })))).toEqual({ kind: 'probe' });
+      expect(await planDevice('auto', browser(adapter({})))).toEqual({ kind: 'probe', adapterKey: 'unknown/unknown' });
+      expect(await planDevice('auto', browser(adapter({ isFallbackAdapter: false })))).toEqual({ kind: 'probe', adapterKey: 'unknown/unknown' });
     });
   });
 });

@@ -147,4 +147,42 @@ describe('engine storage and summary', () => {
     expect(profile.storage.events).toBe(2);
     expect(profile.affinities.category.map((a) => a.label)).toContain('Shoes > Running');
   });
+
+  it('remembers the backend probe per model and adapter: a second visit loads one session, not two', async () => {
+    const { deps } = world();
+    const loads: string[] = [];
+    const gpu = { isNode: false, requestAdapter: () => Promise.resolve({ info: { vendor: 'acme', architecture: 'rdna9' } }) };
+    let clock = T0;
+    const timed = (device: string): Encoder => {
+      const inner = fakeModel();
+      return { info: { ...inner.info, device: device as 'wasm' }, embed: async (t) => ((clock += device === 'webgpu' ? 1 : 5), inner.embed(t)) };
+    };
+    const visit = () =>
+      start(
+        deps({
+          deviceEnvironment: () => gpu,
+          now: () => clock,
+          loadModel: async (s) => (loads.push(s.device), timed(s.device)),
+        }),
+        { model: { id: 'fake', device: 'auto' } },
+      );
+    const first = await visit();
+    await first.engine.whenModelSettled();
+    expect(loads).toEqual(['wasm', 'webgpu']);
+    expect(first.events.find(([t]) => t === 'backend')?.[1]).toMatchObject({ device: 'webgpu' });
+
+    loads.length = 0;
+    const second = await visit();
+    await second.engine.whenModelSettled();
+    expect(loads).toEqual(['webgpu']);
+    const backend = second.events.find(([t]) => t === 'backend')?.[1] as { device: string; reason: string };
+    expect(backend.device).toBe('webgpu');
+    expect(backend.reason).toContain('earlier visit');
+
+    // Another adapter probes again.
+    loads.length = 0;
+    gpu.requestAdapter = () => Promise.resolve({ info: { vendor: 'acme', architecture: 'other' } });
+    await (await visit()).engine.whenModelSettled();
+    expect(loads).toEqual(['wasm', 'webgpu']);
+  });
 });

@@ -146,20 +146,17 @@ export class Engine {
         choice = plan.choice;
         encoder = await this.deps.loadModel(source(choice.device, choice.device === 'webgpu' ? 'webgpu' : 'wasm'));
       } else {
-        // Both sessions share one ORT instance, so both load the build that can run WebGPU.
-        const wasm = await this.deps.loadModel(source('wasm', 'webgpu'));
-        const webgpu = await this.deps.loadModel(source('webgpu', 'webgpu')).catch(() => null);
-        const webgpuMs = webgpu ? await timeEncoder(webgpu, this.deps.now).catch(() => null) : null;
-        if (webgpuMs === null) {
-          await webgpu?.dispose?.().catch(() => undefined);
-          choice = { device: 'wasm', reason: webgpu ? 'WebGPU failed in the probe; using WASM' : 'WebGPU session could not be created; using WASM' };
-          // A failed run can poison the runtime for both sessions: check WASM still works (else: load failure).
-          await timeEncoder(wasm, this.deps.now);
-          encoder = wasm;
+        const key = `backend:${m.id}:${m.dtype ?? 'default'}:${plan.adapterKey}`;
+        const [remembered] = await this.storage.settings.getMany<BackendChoice>([key]).catch(() => [undefined]);
+        const reuse = remembered && (remembered.device === 'wasm' || remembered.device === 'webgpu') ? remembered : null;
+        // The probe ran on an earlier visit with this adapter: one session instead of two (probe again if it fails now).
+        const again = reuse ? await this.deps.loadModel(source(reuse.device, 'webgpu')).catch(() => null) : null;
+        if (reuse && again) {
+          choice = { ...reuse, reason: `${reuse.reason} (probed on an earlier visit)` };
+          encoder = again;
         } else {
-          choice = decideFromProbe(await timeEncoder(wasm, this.deps.now), webgpuMs);
-          encoder = choice.device === 'webgpu' ? webgpu! : wasm;
-          await (encoder === wasm ? webgpu : wasm)?.dispose?.();
+          ({ choice, encoder } = await this.probeBackends(source));
+          await this.storage.settings.setMany([[key, choice]]).catch(() => undefined);
         }
       }
       this.emit('backend', choice);
@@ -172,6 +169,23 @@ export class Engine {
       this.emit('error', (e.code === 'MODEL_LOAD_FAILED' ? e : new LocalRankError('MODEL_LOAD_FAILED', e.message)).toJSON());
       return this.lexical.info;
     }
+  }
+
+  /** Loads the model on WASM and WebGPU, times both, keeps the faster (both load the ORT build that runs WebGPU). */
+  private async probeBackends(source: (device: BackendChoice['device'], ortBuild: 'wasm' | 'webgpu') => ModelSource): Promise<{ choice: BackendChoice; encoder: Encoder }> {
+    const wasm = await this.deps.loadModel(source('wasm', 'webgpu'));
+    const webgpu = await this.deps.loadModel(source('webgpu', 'webgpu')).catch(() => null);
+    const webgpuMs = webgpu ? await timeEncoder(webgpu, this.deps.now).catch(() => null) : null;
+    if (webgpuMs === null) {
+      await webgpu?.dispose?.().catch(() => undefined);
+      // A failed run can poison the runtime for both sessions: check WASM still works (else: load failure).
+      await timeEncoder(wasm, this.deps.now);
+      return { choice: { device: 'wasm', reason: webgpu ? 'WebGPU failed in the probe; using WASM' : 'WebGPU session could not be created; using WASM' }, encoder: wasm };
+    }
+    const choice = decideFromProbe(await timeEncoder(wasm, this.deps.now), webgpuMs);
+    const encoder = choice.device === 'webgpu' ? webgpu! : wasm;
+    await (encoder === wasm ? webgpu : wasm)?.dispose?.();
+    return { choice, encoder };
   }
 
   private async embed(encoder: Encoder, texts: readonly string[]): Promise<Float32Array[]> {

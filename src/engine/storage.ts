@@ -30,6 +30,8 @@ export interface NamespaceStorage {
   encrypted: boolean;
   profile: ProfileStore<Summary>;
   cache: EmbeddingCache;
+  /** Small device-level facts worth remembering between visits (the backend probe's outcome); nothing personal. */
+  settings: KeyValueStore;
   /** Deletes the databases (closing connections first). */
   destroy(): Promise<void>;
   close(): void;
@@ -83,7 +85,7 @@ export async function openNamespaceStorage(
     const cacheStore = createMemoryStore();
     const cache = createEmbeddingCache(cacheStore, config.embeddingCacheSize);
     const profile = await openProfileStore({ store: raw, lock: inProcessLock(), lockName: name, maxEvents: config.maxEvents, codec, onIssue });
-    return { kind: 'memory', encrypted: false, profile, cache, destroy: () => Promise.all([raw.destroy(), cacheStore.destroy()]).then(() => undefined), close: () => undefined };
+    return { kind: 'memory', encrypted: false, profile, cache, settings: createMemoryStore(), destroy: () => Promise.all([raw.destroy(), cacheStore.destroy()]).then(() => undefined), close: () => undefined };
   };
 
   if (config.storage === 'memory') return inMemory();
@@ -105,6 +107,7 @@ export async function openNamespaceStorage(
       store = encryptingStore(raw, await loadOrCreateKey(raw));
     }
     const cache = createEmbeddingCache(cacheStore, config.embeddingCacheSize);
+    const settings = deps.openStore(`${name}:settings`);
     let profile!: ProfileStore<Summary>;
     channel = deps.broadcast?.(name, () => profile?.invalidate());
     profile = await openProfileStore({
@@ -126,7 +129,8 @@ export async function openNamespaceStorage(
       encrypted: config.encryptAtRest,
       profile,
       cache,
-      destroy: () => Promise.all([raw.destroy(), cacheStore.destroy()]).then(() => undefined),
+      settings,
+      destroy: () => Promise.all([raw.destroy(), cacheStore.destroy(), settings.destroy()]).then(() => undefined),
       close: () => channel?.close(),
     };
   } catch (error) {

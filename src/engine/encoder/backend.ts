@@ -26,8 +26,8 @@ export interface GpuAdapterLike {
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string };
 }
 
-/** First decision, before any model is loaded: a device, or "probe both". */
-export type DevicePlan = { kind: 'fixed'; choice: BackendChoice } | { kind: 'probe' };
+/** First decision, before any model is loaded: a device, or "probe both" on an adapter named by `adapterKey`. */
+export type DevicePlan = { kind: 'fixed'; choice: BackendChoice } | { kind: 'probe'; adapterKey: string };
 
 export async function planDevice(requested: RequestedDevice, environment: DeviceEnvironment): Promise<DevicePlan> {
   const fixed = (device: Device, reason: string): DevicePlan => ({ kind: 'fixed', choice: { device, reason } });
@@ -52,7 +52,7 @@ export async function planDevice(requested: RequestedDevice, environment: Device
   if (!environment.requestAdapter) return fixed('wasm', 'WebGPU not available in this browser');
   if (!adapter) return fixed('wasm', adapterError ? `WebGPU adapter request failed: ${adapterError}` : 'no WebGPU adapter');
   if (isFallback) return fixed('wasm', 'only a software (fallback) WebGPU adapter: WASM is faster');
-  return { kind: 'probe' };
+  return { kind: 'probe', adapterKey: `${adapter.info?.vendor ?? 'unknown'}/${adapter.info?.architecture ?? 'unknown'}` };
 }
 
 /** Final decision for `auto` on a real adapter: the faster of two timed runs. */
