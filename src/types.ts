@@ -141,6 +141,22 @@ export interface RankOptions {
   excludePurchased?: boolean;
   /** Leave out items the person already interacted with (default false). */
   excludeSeen?: boolean;
+  /**
+   * How much to trade score for variety, from 0 (default: by score alone) to 1.
+   * Maximal Marginal Relevance with lambda = 1 − diversity over the best-scored candidates.
+   */
+  diversity?: number;
+  /**
+   * Exposure cap: at most `max(1, floor(maxShare × k))` of the top k per brand or
+   * per category (the full category path). Holds exactly whenever it can.
+   */
+  cap?: { by: 'brand' | 'category'; maxShare: number };
+  /** At least this many of the top k from the long tail (candidates outside the 20% most popular, rounded up), when there are that many. */
+  minLongTail?: number;
+  /** Keep only candidates whose `attributes` match every entry: a value, or one of a list of values. */
+  filter?: Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
+  /** Put these items at these zero-based positions, whatever their score (applied last; may break the cap). */
+  pins?: Array<{ id: string; position: number }>;
 }
 
 /** Result of {@link LocalRank.rank}. */

@@ -25,6 +25,7 @@ import { resolveOptions } from './options.js';
 import { contributions, interestVector } from './profile.js';
 import type { HistoryEntry } from './rank.js';
 import { scoreCandidates } from './rank.js';
+import { filterCandidates, orderCandidates, validateRerankOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
 import { openNamespaceStorage } from './storage.js';
 import type { LoggedEvent } from './store/profile-store.js';
@@ -333,6 +334,7 @@ export class Engine {
     this.requireInit();
     const options = (rawOptions ?? {}) as RankOptions;
     if (typeof options !== 'object') throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
+    const rerank = validateRerankOptions(options as Record<string, unknown>);
     const candidates = this.resolveCandidates(rawCandidates);
     await this.log.refresh(); // another tab may have tracked since
     const k = options.k ?? candidates.length;
@@ -390,16 +392,12 @@ export class Engine {
       ...(options.excludePurchased ? this.log.summary.purchased : []),
       ...(options.excludeSeen ? this.log.summary.seen : []),
     ]);
-    const keep = candidates.map((c, i) => (excluded.has(c.id) ? -1 : i)).filter((i) => i >= 0);
-    const items = scoreCandidates({
-      candidates: keep.map((i) => candidates[i]!),
-      vectors: keep.map((i) => candidateVectors[i]!),
-      interest,
-      query: queryOption[0] ?? null,
-      history,
-      k,
-    });
-    return { items, encoder: encoder.info, coldStart: interest === null };
+    const keep = filterCandidates(candidates, rerank.filter).filter((i) => !excluded.has(candidates[i]!.id));
+    const kept = keep.map((i) => candidates[i]!);
+    const keptVectors = keep.map((i) => candidateVectors[i]!);
+    const scored = scoreCandidates({ candidates: kept, vectors: keptVectors, interest, query: queryOption[0] ?? null, history });
+    const order = orderCandidates(Float64Array.from(scored, (r) => r.score), kept, keptVectors, k, rerank);
+    return { items: Array.from(order, (i) => scored[i]!), encoder: encoder.info, coldStart: interest === null };
   }
 
   /** Embeds texts with the active encoder (for tests, benchmarks and the catalog tool). */

@@ -2,7 +2,6 @@ import type { Item, RankedItem, Reason, ScoreComponents } from '../types.js';
 import { historyReason, popularReason } from './ranking/explain.js';
 import type { HistoryVector } from './ranking/explain.js';
 import { topShareMask } from './ranking/popularity.js';
-import { topK } from './ranking/topk.js';
 import { dot } from './vector.js';
 
 /** One item of the person's history, aggregated over its events, in the ranking encoder's space. */
@@ -14,7 +13,6 @@ export interface ScoringInput {
   interest: Float32Array | null;
   query: Float32Array | null;
   history: readonly HistoryEntry[];
-  k: number;
 }
 
 export const SCORE_WEIGHTS = { content: 1, prior: 0.2, query: 1 } as const;
@@ -33,6 +31,7 @@ export function priorScores(candidates: readonly Item[]): Float64Array {
   return out;
 }
 
+/** Scores and explains every candidate; the result is in input order (ordering is rerank.ts's job). */
 export function scoreCandidates(input: ScoringInput): RankedItem[] {
   const { candidates, vectors, interest, query, history } = input;
   const priors = priorScores(candidates);
@@ -59,7 +58,5 @@ export function scoreCandidates(input: ScoringInput): RankedItem[] {
     if (popularNow) reasons.push(popularNow);
     return { id: item.id, score, components, reasons };
   });
-  // A top-k selection, not a full sort; ties keep input order.
-  const scores = Float64Array.from(ranked, (r) => r.score);
-  return Array.from(topK(scores, input.k), (i) => ranked[i]!);
+  return ranked;
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL, hasSharedModel, longTasksOver50ms, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
+
+const env = useBrowserAndServer();
+
+const brands = ['Stridelab', 'Paceline', 'Ridgeway'];
+const RUNNING = Array.from({ length: 9 }, (_, i) => ({
+  id: `run-${i}`,
+  title: ['Trail running shoes', 'Road running shoes', 'Lightweight running shoes'][i % 3]! + ` ${i}`,
+  category: 'Shoes > Running',
+  brand: i < 6 ? 'Stridelab' : brands[i % 3]!,
+  popularity: 50 + i,
+}));
+const KITCHEN = Array.from({ length: 9 }, (_, i) => ({
+  id: `kit-${i}`,
+  title: ['Cast iron frying pan', 'Stainless steel chef knife', 'Electric kettle'][i % 3]! + ` ${i}`,
+  category: 'Kitchen',
+  brand: ['Ironhearth', 'Edgeworks', 'Brewhaus'][i % 3]!,
+  popularity: 80 + i,
+}));
+const HISTORY = ['run-0', 'run-1', 'run-2'];
+
+describe('ranking in the browser', () => {
+  it('after three running shoes, running items rise over kitchen items; a brand cap holds in the rendered order; reasons name real history items', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const log = watch(context, page);
+    const model = hasSharedModel ? { id: 'localrank-minilm-distilled', baseUrl: '/shared-models/', device: 'wasm' } : { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' };
+    await startEsm(page, env.server, { namespace: 'rerank', model });
+    await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
+    const result = await page.evaluate(
+      async ([items, history]) => {
+        const lr = (window as any).lr;
+        await lr.upsertItems(items);
+        await lr.track(history.map((itemId: string) => ({ type: 'view', itemId })));
+        const candidates = items.map((i: { id: string }) => i.id).filter((id: string) => !history.includes(id));
+        const ranked = await lr.rank(candidates, { k: 8, diversity: 0.3, cap: { by: 'brand', maxShare: 0.25 } });
+        // Render as a host would, then read the order back from the DOM.
+        const list = document.createElement('ol');
+        list.id = 'for-you';
+        for (const r of ranked.items) {
+          const li = document.createElement('li');
+          li.dataset['id'] = r.id;
+          li.textContent = items.find((i: { id: string }) => i.id === r.id)?.title ?? r.id;
+          list.append(li);
+        }
+        document.body.append(list);
+        return {
+          rendered: [...document.querySelectorAll('#for-you li')].map((li) => (li as HTMLElement).dataset['id']),
+          reasons: ranked.items.flatMap((r: { reasons: Array<{ kind: string; itemId?: string }> }) => r.reasons),
+        };
+      },
+      [[...RUNNING, ...KITCHEN], HISTORY] as const,
+    );
+    const brandOf = new Map<string, string>([...RUNNING, ...KITCHEN].map((i) => [i.id, i.brand]));
+    const rendered = result.rendered as string[];
+    expect(rendered).toHaveLength(8);
+    // Cap: floor(0.25 × 8) = 2 per brand in the rendered top 8.
+    const perBrand = new Map<string, number>();
+    for (const id of rendered) {
+      const brand = brandOf.get(id)!;
+      perBrand.set(brand, (perBrand.get(brand) ?? 0) + 1);
+    }
+    expect(Math.max(...perBrand.values())).toBeLessThanOrEqual(2);
+    // Within what the cap allows, running items lead: the first two are running shoes, and running items
+    // outrank kitchen items on average even though kitchen items are more popular.
+    expect(rendered.slice(0, 2).every((id) => id.startsWith('run-'))).toBe(true);
+    const meanPosition = (prefix: string) => {
+      const positions = rendered.map((id, i) => (id.startsWith(prefix) ? i : -1)).filter((i) => i >= 0);
+      return positions.reduce((a, b) => a + b, 0) / positions.length;
+    };
+    expect(meanPosition('run-')).toBeLessThan(meanPosition('kit-'));
+    // Variety: more than one category and more than two brands in the top 8.
+    expect(new Set(rendered.map((id) => id.split('-')[0])).size).toBe(2);
+    expect(perBrand.size).toBeGreaterThan(2);
+    // Every "because you viewed" names an item that really is in the history.
+    const named = (result.reasons as Array<{ kind: string; itemId?: string }>).filter((r) => r.kind === 'similar_to_history').map((r) => r.itemId);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.every((id) => HISTORY.includes(id!))).toBe(true);
+    expect(await longTasksOver50ms(page)).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+});

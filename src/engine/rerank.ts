@@ -1,0 +1,106 @@
+import { LocalRankError } from '../errors.js';
+import type { Item, RankOptions } from '../types.js';
+import type { AttributeFilter } from './ranking/constraints.js';
+import { applyCapsAndQuota, applyPins, attributeMatcher } from './ranking/constraints.js';
+import { mmr } from './ranking/mmr.js';
+import { longTailMask } from './ranking/popularity.js';
+import { packVectors, rescale01 } from './ranking/scores.js';
+import { topK } from './ranking/topk.js';
+
+/**
+ * From scores to the final order of one ranking: attribute filter, then
+ * diversity (MMR over the best-scored pool), then the exposure cap and the
+ * long-tail quota together, then pins. Deterministic: ties keep input order.
+ */
+export type RerankOptions = Pick<RankOptions, 'diversity' | 'cap' | 'minLongTail' | 'filter' | 'pins'>;
+
+const bad = (field: string, problem: string): never => {
+  throw new LocalRankError('INVALID_ARGUMENT', `options.${field} ${problem}`, `options.${field}`);
+};
+
+/** Checks the re-ranking options a host passed; returns them typed. */
+export function validateRerankOptions(o: Record<string, unknown>): RerankOptions {
+  const out: RerankOptions = {};
+  if (o['diversity'] !== undefined) {
+    const d = o['diversity'];
+    if (typeof d !== 'number' || !(d >= 0 && d <= 1)) bad('diversity', 'must be a number from 0 to 1');
+    out.diversity = d as number;
+  }
+  if (o['cap'] !== undefined) {
+    const c = o['cap'] as Record<string, unknown> | null;
+    if (typeof c !== 'object' || c === null) bad('cap', "must be { by: 'brand' | 'category', maxShare }");
+    if (c!['by'] !== 'brand' && c!['by'] !== 'category') bad('cap.by', "must be 'brand' or 'category'");
+    const share = c!['maxShare'];
+    if (typeof share !== 'number' || !(share > 0 && share <= 1)) bad('cap.maxShare', 'must be a number in (0, 1]');
+    out.cap = { by: c!['by'] as 'brand' | 'category', maxShare: share as number };
+  }
+  if (o['minLongTail'] !== undefined) {
+    const m = o['minLongTail'];
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 0) bad('minLongTail', 'must be a whole number >= 0');
+    out.minLongTail = m as number;
+  }
+  if (o['filter'] !== undefined) {
+    const f = o['filter'];
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) bad('filter', 'must be an object of attribute values');
+    const scalar = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+    for (const [key, value] of Object.entries(f as object)) {
+      if (!(scalar(value) || (Array.isArray(value) && value.every(scalar)))) bad(`filter.${key}`, 'must be a value or a list of values');
+    }
+    out.filter = f as RerankOptions['filter'] & object;
+  }
+  if (o['pins'] !== undefined) {
+    const pins = o['pins'];
+    if (!Array.isArray(pins)) bad('pins', 'must be an array of { id, position }');
+    (pins as unknown[]).forEach((p, i) => {
+      const pin = p as Record<string, unknown> | null;
+      if (typeof pin !== 'object' || pin === null || typeof pin['id'] !== 'string') bad(`pins[${i}].id`, 'must be a string');
+      const position = pin!['position'];
+      if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) bad(`pins[${i}].position`, 'must be a whole number >= 0');
+    });
+    out.pins = pins as Array<{ id: string; position: number }>;
+  }
+  return out;
+}
+
+/** Candidates kept by the attribute filter, as indices into `candidates`. */
+export function filterCandidates(candidates: readonly Item[], filter: RerankOptions['filter']): number[] {
+  const all = candidates.map((_, i) => i);
+  if (!filter) return all;
+  const matches = attributeMatcher(filter as AttributeFilter);
+  return all.filter((i) => matches(candidates[i]!.attributes));
+}
+
+/** The final order (indices into `candidates`), at most `k` long. */
+export function orderCandidates(scores: Float64Array, candidates: readonly Item[], vectors: readonly Float32Array[], k: number, options: RerankOptions): Int32Array {
+  const n = candidates.length;
+  if (n === 0 || k === 0) return new Int32Array(0);
+  const constrained = options.cap !== undefined || (options.minLongTail ?? 0) > 0 || (options.pins?.length ?? 0) > 0;
+  // Caps, quota and pins need room below k to promote from.
+  const depth = constrained ? n : Math.min(n, k);
+  let order: Int32Array;
+  if (options.diversity) {
+    const pool = topK(scores, Math.min(n, Math.max(5 * k, 200)));
+    const dim = vectors[0]?.length ?? 0;
+    const picked = mmr(rescale01(scores), packVectors(vectors, dim, false), 1 - options.diversity, Math.min(pool.length, constrained ? 3 * k : k), pool);
+    const taken = new Set(picked);
+    const rest = topK(scores, depth).filter((i) => !taken.has(i));
+    order = Int32Array.from([...picked, ...rest]);
+  } else {
+    order = topK(scores, depth);
+  }
+  if (options.cap || options.minLongTail) {
+    const by = options.cap?.by;
+    const longTail = longTailMask(Float64Array.from(candidates, (c) => c.popularity ?? 0));
+    order = applyCapsAndQuota(order, {
+      k,
+      ...(by ? { groupOf: (i: number) => candidates[i]![by], maxShare: options.cap!.maxShare } : {}),
+      ...(options.minLongTail ? { isLongTail: (i: number) => longTail[i] === 1, minLongTail: options.minLongTail } : {}),
+    });
+  }
+  if (options.pins?.length) {
+    const index = new Map(candidates.map((c, i) => [c.id, i]));
+    const pins = options.pins.flatMap((p) => (index.has(p.id) ? [{ index: index.get(p.id)!, position: p.position }] : []));
+    order = applyPins(order, pins);
+  }
+  return order.slice(0, k);
+}
