@@ -9,12 +9,12 @@
 //   - gzipped sizes of the built files.
 // Human-readable lines first; the last line of stdout is one JSON object.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createReport, median } from './measure.mjs';
+import { createReport, distIsStale, median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
 
@@ -74,14 +74,7 @@ const MODEL = useShared
 result.model = MODEL.label;
 
 const started = performance.now();
-const newest = (dir) => {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
-  }
-  return t;
-};
-const staleDist = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'workers'))) > statSync(join(DIST, 'engine.worker.js')).mtimeMs;
+const staleDist = distIsStale(ROOT);
 log('LocalRank encoder benchmark');
 log(`model: ${MODEL.label}`);
 log(

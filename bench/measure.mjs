@@ -1,4 +1,6 @@
 // Timing helpers shared by the Node children and the orchestrator.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export function median(values) {
   const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -37,4 +39,16 @@ export function createReport() {
     log(`!! ${phase} failed: ${message}`);
   };
   return { log, fail, problems };
+}
+
+/** True when src/ or workers/ changed after dist/ was built (the benchmark would measure old code). */
+export function distIsStale(root) {
+  const newest = (dir) => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
+    }
+    return t;
+  };
+  return Math.max(newest(join(root, 'src')), newest(join(root, 'workers'))) > statSync(join(root, 'dist', 'engine.worker.js')).mtimeMs;
 }

@@ -18,12 +18,12 @@
 // The page is served with COOP/COEP, so it is cross-origin isolated and performance.now() has
 // 5 µs resolution (100 µs otherwise, too coarse for a sub-0.2 ms call).
 // Human-readable lines first; the last line of stdout is one JSON object.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
-import { createReport } from './measure.mjs';
+import { createReport, distIsStale } from './measure.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -84,14 +84,7 @@ if (!existsSync(CHROMIUM)) {
   log(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   process.exit(1);
 }
-const newest = (dir) => {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
-  }
-  return t;
-};
-const staleDist = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'workers'))) > statSync(join(DIST, 'engine.worker.js')).mtimeMs;
+const staleDist = distIsStale(ROOT);
 
 log('LocalRank behaviour-summary benchmark');
 if (staleDist) log('warning: src/ or workers/ changed after dist/ was built; run `npm run build` to bench the current code');
