@@ -142,6 +142,11 @@ export interface RankOptions {
   /** Leave out items the person already interacted with (default false). */
   excludeSeen?: boolean;
   /**
+   * Flattens popularity's part in the score: 1 (default) is plain log-popularity,
+   * smaller values let the long tail catch up, 0 removes popularity's influence.
+   */
+  longTailExponent?: number;
+  /**
    * How much to trade score for variety, from 0 (default: by score alone) to 1.
    * Maximal Marginal Relevance with lambda = 1 − diversity over the best-scored candidates.
    */
@@ -166,6 +171,8 @@ export interface RankResult {
   encoder: EncoderInfo;
   /** True when the profile was empty and the order comes from priors alone. */
   coldStart: boolean;
+  /** Things the host may want to fix, e.g. candidate vectors made by another model (ignored and recomputed). */
+  warnings?: string[];
 }
 
 // ---------------------------------------------------------------------------

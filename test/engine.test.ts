@@ -496,8 +496,17 @@ describe('Engine: rank', () => {
     expect(result.coldStart).toBe(true);
     expect(ids(result)).toEqual(['top', 'mid', 'none']);
     expect(byId(result, 'top').components.prior).toBeCloseTo(1, 6);
-    expect(byId(result, 'mid').components.prior).toBeCloseTo(Math.log1p(10) / Math.log1p(1000), 6);
-    expect(byId(result, 'none').components.prior).toBe(0);
+    // prior = (1 + log1p(p)) / (1 + log1p(p_max)) with the default long-tail exponent 1.
+    expect(byId(result, 'mid').components.prior).toBeCloseTo((1 + Math.log1p(10)) / (1 + Math.log1p(1000)), 6);
+    expect(byId(result, 'none').components.prior).toBeCloseTo(1 / (1 + Math.log1p(1000)), 6);
+
+    // A long-tail exponent of 0 removes popularity: every prior is 1, ties keep the input order.
+    const flat = await engine.rank(['mid', 'top', 'none'], { longTailExponent: 0 });
+    expect(ids(flat)).toEqual(['mid', 'top', 'none']);
+    expect(flat.items.map((i) => i.components.prior)).toEqual([1, 1, 1]);
+    // "Popular now" still follows popularity itself.
+    expect(byId(flat, 'top').reasons).toContainEqual({ kind: 'popular', text: 'Popular now' });
+    await expect(engine.rank(['mid'], { longTailExponent: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'options.longTailExponent' });
     expect(byId(result, 'top').components.content).toBeUndefined();
     expect(byId(result, 'top').reasons).toContainEqual({ kind: 'popular', text: 'Popular now' });
     expect(byId(result, 'mid').reasons).toEqual([]);
@@ -571,6 +580,19 @@ describe('Engine: rank', () => {
     // Embedded from the text ("shoe"), orthogonal to the lamp interest.
     expect(byId(result, 'other').components.content).toBeCloseTo(0.5, 6);
     expect(byId(result, 'size').components.content).toBeCloseTo(0.5, 6);
+    // Each kind of mismatch is reported once, naming the encoder that made the vectors.
+    expect(result.warnings).toHaveLength(2);
+    expect(result.warnings![0]).toContain('"model:other"');
+    expect(result.warnings![1]).toContain(`model:fake with ${DIM + 1} values`);
+    // Matching vectors (and no vectors) give no warning.
+    expect((await engine.rank(['lampA'])).warnings).toBeUndefined();
+  });
+
+  it('does not warn about model vectors while the lexical encoder serves (the model is still loading)', async () => {
+    const { engine } = await setup({ model: false });
+    const result = await engine.rank([item('x', 'shoe x', { vector: { encoder: 'model:later', values: [1, 0] } })]);
+    expect(result.encoder.kind).toBe('lexical');
+    expect(result.warnings).toBeUndefined();
   });
 
   it('embeds a text once per encoder across calls', async () => {

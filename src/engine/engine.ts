@@ -314,17 +314,26 @@ export class Engine {
   }
 
   /** Candidate vectors: precomputed ones from the same encoder are used as given, others are embedded. */
-  private async candidateVectors(encoder: Encoder, items: readonly Item[]): Promise<Float32Array[]> {
+  private async candidateVectors(encoder: Encoder, items: readonly Item[], warnings: string[]): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(items.length);
     const toEmbed: number[] = [];
+    const foreign = new Map<string, number>();
     items.forEach((item, i) => {
       const v = item.vector;
       if (v && v.encoder === encoder.info.id && v.values.length === encoder.info.dimension) {
         out[i] = normalizeInPlace(Float32Array.from(v.values));
-      } else {
-        toEmbed.push(i);
+        return;
       }
+      // Before the model has loaded, its vectors are expected not to match the lexical encoder: no warning then.
+      if (v && (encoder.info.kind === 'model' || !v.encoder.startsWith('model:'))) {
+        const label = v.encoder === encoder.info.id ? `${v.encoder} with ${v.values.length} values` : v.encoder;
+        foreign.set(label, (foreign.get(label) ?? 0) + 1);
+      }
+      toEmbed.push(i);
     });
+    for (const [label, count] of foreign) {
+      warnings.push(`${count} candidate vector(s) from "${label}" ignored: the serving encoder is "${encoder.info.id}" (${encoder.info.dimension} values); they were embedded again`);
+    }
     const vectors = await this.embed(encoder, toEmbed.map((i) => itemText(items[i]!)));
     toEmbed.forEach((i, j) => (out[i] = vectors[j]!));
     return out;
@@ -339,11 +348,15 @@ export class Engine {
     await this.log.refresh(); // another tab may have tracked since
     const k = options.k ?? candidates.length;
     if (!Number.isInteger(k) || k < 0) throw new LocalRankError('INVALID_ARGUMENT', 'options.k must be a whole number >= 0', 'options.k');
+    if (options.longTailExponent !== undefined && !(typeof options.longTailExponent === 'number' && options.longTailExponent >= 0 && Number.isFinite(options.longTailExponent))) {
+      throw new LocalRankError('INVALID_ARGUMENT', 'options.longTailExponent must be a finite number >= 0', 'options.longTailExponent');
+    }
     if (options.query !== undefined && (typeof options.query !== 'string' || options.query.length > 512)) {
       throw new LocalRankError('INVALID_ARGUMENT', 'options.query must be a string of at most 512 characters', 'options.query');
     }
 
     const encoder = this.active;
+    const warnings: string[] = [];
     const now = this.deps.now();
     const parts = contributions(this.log.events, this.config.eventWeights, this.config.halfLifeDays, now);
 
@@ -369,7 +382,7 @@ export class Engine {
     const historyEntries = [...byItem.values()];
     const queryTexts = [...queries.keys()];
     const [candidateVectors, historyVectors, queryVectors, queryOption] = await Promise.all([
-      this.candidateVectors(encoder, candidates),
+      this.candidateVectors(encoder, candidates, warnings),
       this.embed(encoder, historyEntries.map((h) => itemText(h.item))),
       this.embed(encoder, queryTexts),
       options.query ? this.embed(encoder, [options.query]) : Promise.resolve([]),
@@ -395,9 +408,11 @@ export class Engine {
     const keep = filterCandidates(candidates, rerank.filter).filter((i) => !excluded.has(candidates[i]!.id));
     const kept = keep.map((i) => candidates[i]!);
     const keptVectors = keep.map((i) => candidateVectors[i]!);
-    const scored = scoreCandidates({ candidates: kept, vectors: keptVectors, interest, query: queryOption[0] ?? null, history });
+    const scored = scoreCandidates({ candidates: kept, vectors: keptVectors, interest, query: queryOption[0] ?? null, history, ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}) });
     const order = orderCandidates(Float64Array.from(scored, (r) => r.score), kept, keptVectors, k, rerank);
-    return { items: Array.from(order, (i) => scored[i]!), encoder: encoder.info, coldStart: interest === null };
+    const result: RankResult = { items: Array.from(order, (i) => scored[i]!), encoder: encoder.info, coldStart: interest === null };
+    if (warnings.length > 0) result.warnings = warnings;
+    return result;
   }
 
   /** Embeds texts with the active encoder (for tests, benchmarks and the catalog tool). */

@@ -1,7 +1,7 @@
 import type { Item, RankedItem, Reason, ScoreComponents } from '../types.js';
 import { historyReason, popularReason } from './ranking/explain.js';
 import type { HistoryVector } from './ranking/explain.js';
-import { topShareMask } from './ranking/popularity.js';
+import { priorScores, topShareMask } from './ranking/popularity.js';
 import { dot } from './vector.js';
 
 /** One item of the person's history, aggregated over its events, in the ranking encoder's space. */
@@ -13,6 +13,8 @@ export interface ScoringInput {
   interest: Float32Array | null;
   query: Float32Array | null;
   history: readonly HistoryEntry[];
+  /** Flattens popularity: 1 is plain log-popularity, toward 0 popularity stops counting (ranking/popularity.ts). */
+  longTailExponent?: number;
 }
 
 export const SCORE_WEIGHTS = { content: 1, prior: 0.2, query: 1 } as const;
@@ -22,20 +24,12 @@ const POPULAR_SHARE = 0.1;
 /** Cosine of unit vectors mapped to [0, 1]. */
 const unit = (cos: number): number => Math.min(1, Math.max(0, (cos + 1) / 2));
 
-/** log-scaled popularity relative to the most popular candidate, in [0, 1]. */
-export function priorScores(candidates: readonly Item[]): Float64Array {
-  let max = 0;
-  for (const c of candidates) max = Math.max(max, Math.log1p(c.popularity ?? 0));
-  const out = new Float64Array(candidates.length);
-  if (max > 0) candidates.forEach((c, i) => (out[i] = Math.log1p(c.popularity ?? 0) / max));
-  return out;
-}
-
 /** Scores and explains every candidate; the result is in input order (ordering is rerank.ts's job). */
 export function scoreCandidates(input: ScoringInput): RankedItem[] {
   const { candidates, vectors, interest, query, history } = input;
-  const priors = priorScores(candidates);
-  const popular = topShareMask(Float64Array.from(priors), POPULAR_SHARE);
+  const priors = priorScores(Float64Array.from(candidates, (c) => c.popularity ?? 0), input.longTailExponent);
+  // "Popular now" follows popularity itself, not the flattened prior.
+  const popular = topShareMask(Float64Array.from(candidates, (c) => c.popularity ?? 0), POPULAR_SHARE);
   const ranked: RankedItem[] = candidates.map((item, i) => {
     const v = vectors[i]!;
     const components: ScoreComponents = { prior: priors[i]! };

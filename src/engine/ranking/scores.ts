@@ -9,7 +9,6 @@
  */
 import { LocalRankError } from '../../errors.js';
 
-export { priorScores } from './popularity.js';
 
 /** `count` vectors of `dim` numbers, row `i` at `data[i * dim .. (i + 1) * dim)`. */
 export interface PackedVectors {
