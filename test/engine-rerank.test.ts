@@ -89,6 +89,10 @@ describe('re-ranking options', () => {
     [{ minLongTail: -1 }, 'options.minLongTail'],
     [{ filter: { color: { nested: true } } }, 'options.filter.color'],
     [{ pins: [{ id: 'o1', position: 1.5 }] }, 'options.pins[0].position'],
+    [{ k: 1.5 }, 'options.k'],
+    [{ excludeSeen: 'yes' }, 'options.excludeSeen'],
+    [{ longTailExponent: Number.NaN }, 'options.longTailExponent'],
+    [[1, 2], 'options'],
   ])('rejects %j naming %s', async (options, field) => {
     const engine = await engineWithHistory(HISTORY, [...SHOES, ...OTHERS]);
     await expect(engine.rank(ALL, options as RankOptions)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field });

@@ -9,7 +9,6 @@ import type {
   Item,
   LocalRankEvents,
   ProfileSummary,
-  RankOptions,
   RankResult,
   StoredEvent,
   TrackResult,
@@ -23,9 +22,9 @@ import type { Encoder } from './encoder/types.js';
 import type { EngineConfig } from './options.js';
 import { resolveOptions } from './options.js';
 import { contributions, interestVector } from './profile.js';
-import type { HistoryEntry } from './rank.js';
+import type { HistoryVector } from './ranking/explain.js';
 import { scoreCandidates } from './rank.js';
-import { filterCandidates, orderCandidates, validateRerankOptions } from './rerank.js';
+import { filterCandidates, orderCandidates, validateRankOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
 import { openNamespaceStorage } from './storage.js';
 import type { LoggedEvent } from './store/profile-store.js';
@@ -341,19 +340,10 @@ export class Engine {
 
   async rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
     this.requireInit();
-    const options = (rawOptions ?? {}) as RankOptions;
-    if (typeof options !== 'object') throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
-    const rerank = validateRerankOptions(options as Record<string, unknown>);
+    const options = validateRankOptions(rawOptions);
     const candidates = this.resolveCandidates(rawCandidates);
     await this.log.refresh(); // another tab may have tracked since
     const k = options.k ?? candidates.length;
-    if (!Number.isInteger(k) || k < 0) throw new LocalRankError('INVALID_ARGUMENT', 'options.k must be a whole number >= 0', 'options.k');
-    if (options.longTailExponent !== undefined && !(typeof options.longTailExponent === 'number' && options.longTailExponent >= 0 && Number.isFinite(options.longTailExponent))) {
-      throw new LocalRankError('INVALID_ARGUMENT', 'options.longTailExponent must be a finite number >= 0', 'options.longTailExponent');
-    }
-    if (options.query !== undefined && (typeof options.query !== 'string' || options.query.length > 512)) {
-      throw new LocalRankError('INVALID_ARGUMENT', 'options.query must be a string of at most 512 characters', 'options.query');
-    }
 
     const encoder = this.active;
     const warnings: string[] = [];
@@ -387,7 +377,7 @@ export class Engine {
       this.embed(encoder, queryTexts),
       options.query ? this.embed(encoder, [options.query]) : Promise.resolve([]),
     ]);
-    const history: HistoryEntry[] = historyEntries.map((h, i) => ({
+    const history: HistoryVector[] = historyEntries.map((h, i) => ({
       itemId: h.item.id,
       title: h.item.title,
       weight: h.weight,
@@ -405,11 +395,11 @@ export class Engine {
       ...(options.excludePurchased ? this.log.summary.purchased : []),
       ...(options.excludeSeen ? this.log.summary.seen : []),
     ]);
-    const keep = filterCandidates(candidates, rerank.filter).filter((i) => !excluded.has(candidates[i]!.id));
+    const keep = filterCandidates(candidates, options.filter).filter((i) => !excluded.has(candidates[i]!.id));
     const kept = keep.map((i) => candidates[i]!);
     const keptVectors = keep.map((i) => candidateVectors[i]!);
     const scored = scoreCandidates({ candidates: kept, vectors: keptVectors, interest, query: queryOption[0] ?? null, history, ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}) });
-    const order = orderCandidates(Float64Array.from(scored, (r) => r.score), kept, keptVectors, k, rerank);
+    const order = orderCandidates(Float64Array.from(scored, (r) => r.score), kept, keptVectors, k, options);
     const result: RankResult = { items: Array.from(order, (i) => scored[i]!), encoder: encoder.info, coldStart: interest === null };
     if (warnings.length > 0) result.warnings = warnings;
     return result;
@@ -487,8 +477,7 @@ export class Engine {
     const models = typeof options === 'object' && options !== null && (options as ForgetOptions).models === true;
     clearTimeout(this.spaceSync);
     this.spaceSync = undefined;
-    await this.log.clear();
-    await this.cache.clear();
+    await this.log.clear(); // under the cross-tab lock, and tells the other tabs
     await this.storage.destroy();
     this.storage.close();
     if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');

@@ -1,12 +1,8 @@
 import type { EventType, StoredEvent } from '../types.js';
+import { decayedValue } from './summary/affinity.js';
 import { eventWeight } from './summary/summary.js';
 import { DAY_MS } from './summary/types.js';
 import { addScaled, normalizeInPlace } from './vector.js';
-
-/** Exponential time decay: 1 now, 0.5 after one half-life. */
-export function decay(ageMs: number, halfLifeDays: number): number {
-  return Math.pow(0.5, Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
-}
 
 /** A weighted contribution to the profile: an item or a search query. */
 export interface Contribution {
@@ -25,7 +21,7 @@ export function contributions(
   for (const event of events) {
     const w = eventWeight(event, { eventWeights: weights });
     if (w === 0) continue;
-    out.push({ event, weight: w * decay(now - event.timestamp, halfLifeDays) });
+    out.push({ event, weight: decayedValue({ w, t: event.timestamp }, now, halfLifeDays * DAY_MS) });
   }
   return out;
 }

@@ -4,15 +4,13 @@ import type { HistoryVector } from './ranking/explain.js';
 import { priorScores, topShareMask } from './ranking/popularity.js';
 import { dot } from './vector.js';
 
-/** One item of the person's history, aggregated over its events, in the ranking encoder's space. */
-export type HistoryEntry = HistoryVector;
-
 export interface ScoringInput {
   candidates: readonly Item[];
   vectors: readonly Float32Array[];
   interest: Float32Array | null;
   query: Float32Array | null;
-  history: readonly HistoryEntry[];
+  /** The person's history, one entry per item aggregated over its events, in the ranking encoder's space. */
+  history: readonly HistoryVector[];
   /** Flattens popularity: 1 is plain log-popularity, toward 0 popularity stops counting (ranking/popularity.ts). */
   longTailExponent?: number;
 }

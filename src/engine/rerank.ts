@@ -18,9 +18,32 @@ const bad = (field: string, problem: string): never => {
   throw new LocalRankError('INVALID_ARGUMENT', `options.${field} ${problem}`, `options.${field}`);
 };
 
-/** Checks the re-ranking options a host passed; returns them typed. */
-export function validateRerankOptions(o: Record<string, unknown>): RerankOptions {
-  const out: RerankOptions = {};
+/** Checks every option of one `rank()` call (the named field on failure); returns them typed. */
+export function validateRankOptions(raw: unknown): RankOptions {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
+  const o = raw as Record<string, unknown>;
+  const out: RankOptions = {};
+  if (o['k'] !== undefined) {
+    const k = o['k'];
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) bad('k', 'must be a whole number >= 0');
+    out.k = k as number;
+  }
+  if (o['query'] !== undefined) {
+    const q = o['query'];
+    if (typeof q !== 'string' || q.length > 512) bad('query', 'must be a string of at most 512 characters');
+    out.query = q as string;
+  }
+  for (const flag of ['excludePurchased', 'excludeSeen'] as const) {
+    if (o[flag] === undefined) continue;
+    if (typeof o[flag] !== 'boolean') bad(flag, 'must be true or false');
+    out[flag] = o[flag] as boolean;
+  }
+  if (o['longTailExponent'] !== undefined) {
+    const e = o['longTailExponent'];
+    if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) bad('longTailExponent', 'must be a finite number >= 0');
+    out.longTailExponent = e as number;
+  }
   if (o['diversity'] !== undefined) {
     const d = o['diversity'];
     if (typeof d !== 'number' || !(d >= 0 && d <= 1)) bad('diversity', 'must be a number from 0 to 1');

@@ -65,9 +65,12 @@ export function decideFromProbe(wasmMs: number, webgpuMs: number): BackendChoice
   return { device: 'wasm', reason: `WASM ${(webgpuMs / Math.max(wasmMs, 1e-6)).toFixed(1)}x faster than WebGPU in probe`, probe };
 }
 
+/** True in Node (tests, CLI, benchmarks), where transformers.js runs on onnxruntime-node. */
+export const isNodeRuntime = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
 /** The environment of the current global scope (window, worker or Node). */
 export function currentDeviceEnvironment(): DeviceEnvironment {
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  const isNode = isNodeRuntime();
   const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }) | undefined)?.gpu;
   return gpu ? { isNode, requestAdapter: () => gpu.requestAdapter() } : { isNode };
 }

@@ -1,7 +1,7 @@
 import type { EncoderInfo, ProgressEvent } from '../../types.js';
 import { LocalRankError } from '../../errors.js';
 import type { Device } from './backend.js';
-import { ORT_FILES } from './backend.js';
+import { isNodeRuntime, ORT_FILES } from './backend.js';
 import { maxInputTokens, meanPoolNormalize } from './pooling.js';
 import type { Encoder } from './types.js';
 
@@ -36,7 +36,6 @@ interface FeatureExtractor {
 let transformersModule: Promise<Transformers> | undefined;
 const loadTransformers = (): Promise<Transformers> => (transformersModule ??= import('@huggingface/transformers'));
 
-const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 const isHttpUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 
 /** Points transformers.js at the host's model folder and ORT files; never at a CDN the host did not choose. */
@@ -54,7 +53,7 @@ function configureEnvironment(tf: Transformers, source: ModelSource): void {
     env.localModelPath = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
   }
   const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number } | undefined;
-  if (wasm && !isNode()) {
+  if (wasm && !isNodeRuntime()) {
     // Without our own runtime URL transformers.js would fetch ORT from a public CDN: refuse instead.
     if (!source.runtimeUrl) throw new Error('runtimeUrl is not set and cannot be derived; set options.runtimeUrl to the folder with the ORT files');
     const files = ORT_FILES[source.ortBuild];

@@ -5,6 +5,7 @@
  * decile, an item actually unseen.
  */
 import type { Reason } from '../../types.js';
+import { dot } from '../vector.js';
 
 /** One item of the person's history in the ranking encoder's space. */
 export interface HistoryVector {
@@ -46,14 +47,6 @@ export interface Contribution {
 
 export const DEFAULT_MIN_COSINE = 0.3;
 export const DEFAULT_MIN_SHARE = 0.1;
-
-/** Dot product of two equal-length vectors (the shorter length if they differ). */
-function dot(a: Float32Array, b: Float32Array): number {
-  const n = Math.min(a.length, b.length);
-  let s = 0;
-  for (let t = 0; t < n; t++) s += a[t]! * b[t]!;
-  return s;
-}
 
 /**
  * The history entry whose contribution `weight * cos(candidate, vector)` is
