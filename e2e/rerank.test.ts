@@ -81,4 +81,45 @@ describe('ranking in the browser', () => {
     expect(log.pageErrors).toEqual([]);
     await context.close();
   });
+
+  it('modes: similarTo with an empty profile, complements from the host prior, recentlyViewed, search re-ranking; no request carries user data', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const log = watch(context, page);
+    await startEsm(page, env.server, { namespace: 'modes', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' } });
+    await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
+    const tent = { id: 'tent', title: 'Backpacking tent', category: 'Outdoor > Tents', popularity: 10, complements: { 'kit-1': 2, 'run-4': 30 } };
+    const out = await page.evaluate(
+      async ([items, tentItem]) => {
+        const lr = (window as any).lr;
+        await lr.upsertItems([...items, tentItem]);
+        const similarCold = await lr.similarTo('run-0', undefined, { k: 4 });
+        const complements = await lr.complements('tent');
+        await lr.track([{ type: 'view', itemId: 'kit-2' }, { type: 'view', itemId: 'run-3' }, { type: 'add_to_cart', itemId: 'kit-2' }]);
+        const recent = await lr.recentlyViewed();
+        const search = await lr.rank(items.map((i: { id: string }) => i.id), { query: 'chef knife', k: 3 });
+        const error = await lr.similarTo('nope').catch((e: { code: string; field?: string }) => ({ code: e.code, field: e.field }));
+        return { similarCold, complements, recent, search, error };
+      },
+      [[...RUNNING, ...KITCHEN], tent] as const,
+    );
+    // similarTo works before any event, never returns the page's item, and says why.
+    expect(out.similarCold.coldStart).toBe(true);
+    const similarIds = out.similarCold.items.map((i: { id: string }) => i.id);
+    expect(similarIds).not.toContain('run-0');
+    expect(similarIds.every((id: string) => id.startsWith('run-'))).toBe(true);
+    expect(out.similarCold.items[0].reasons.map((r: { kind: string }) => r.kind)).toContain('similar_to_item');
+    // complements: the prior's items, strongest first.
+    expect(out.complements.items.map((i: { id: string }) => i.id)).toEqual(['run-4', 'kit-1']);
+    // recentlyViewed: newest first, one entry per item.
+    expect(out.recent.items.map((i: { id: string }) => i.id)).toEqual(['kit-2', 'run-3']);
+    // Search: knives first.
+    expect(out.search.items[0].id).toMatch(/^kit-(1|4|7)$/);
+    expect(out.error).toEqual({ code: 'UNKNOWN_ITEM', field: 'itemId' });
+    // Only model and runtime files from this host; no URL mentions what was viewed or searched.
+    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(log.requests.filter((u) => /kit-|run-|chef|knife|tent/i.test(u))).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
 });

@@ -40,6 +40,12 @@ export interface Item {
   vector?: ItemVector;
   /** Item factor from a server-side collaborative-filtering model. */
   cfVector?: ArrayLike<number>;
+  /**
+   * Co-purchase prior from the host's data: other item ids with how strongly
+   * they go with this one (e.g. bought-together counts; finite, >= 0). Read by
+   * {@link LocalRank.complements}.
+   */
+  complements?: Record<string, number>;
   /** Free attributes for host filters; values must be JSON scalars. */
   attributes?: Record<string, string | number | boolean | null>;
 }
@@ -97,28 +103,70 @@ export interface TrackResult {
 /** A candidate: a full item, or the id of an item already upserted. */
 export type Candidate = Item | string;
 
-/** The named parts of a score, each in [0, 1] unless stated. Absent parts did not apply. */
+/**
+ * The named parts of a score. The final score is their weighted sum (see
+ * {@link RankWeights}); absent parts did not apply to this ranking.
+ */
 export interface ScoreComponents {
-  /** Similarity of the item to the person's interests and session intent. */
+  /**
+   * Similarity to the person's interests and session intent, measured in the
+   * model's and the lexical encoder's space and blended: in (0, 1), where 0.5 is
+   * the average candidate of this ranking.
+   */
   content?: number;
-  /** Match of category, brand, tags and price band. */
+  /** Match of category path, brand, tags and price band with the person's affinities, in [-1, 1] (negative after dismissals). */
   affinity?: number;
-  /** Host popularity or server score, log-scaled. */
+  /** Host popularity, log-scaled, flattened by `longTailExponent`, in (0, 1]. */
   prior?: number;
+  /** Relevance to `options.query`, both spaces blended, in (0, 1); 0.5 is the average candidate. */
+  query?: number;
+  /**
+   * The page's item: similarity to it for `similarTo` (as `query`), the host's
+   * co-purchase strength for `complements` (in [0, 1]).
+   */
+  context?: number;
+  /** How strongly the item is held back after dismissals and impressions without clicks, in [0, 1]; subtracted. */
+  negative?: number;
   /** Collaborative-filtering fold-in score. */
   cf?: number;
   /** Output of the on-device learner. */
   learned?: number;
-  /** Host boost, as given. */
+  /** Host boost from `options.boosts`, as given. */
   boost?: number;
+}
+
+/**
+ * Weight of each score component. Defaults: content 1, affinity 0.5, prior
+ * 0.2, query 3, context 1.5, boost 1, negative 1. A weight of 0 turns a
+ * component off (for example `{ content: 0, affinity: 0 }` for a
+ * non-personalised list).
+ */
+export interface RankWeights {
+  content?: number;
+  affinity?: number;
+  prior?: number;
+  query?: number;
+  context?: number;
+  boost?: number;
+  /** Weight of the `negative` penalty (subtracted). */
+  negative?: number;
 }
 
 /** Why an item was placed where it is, in words a person can read. */
 export interface Reason {
-  kind: 'similar_to_history' | 'interest' | 'popular' | 'new_for_you' | 'query_match' | 'boosted';
+  kind:
+    | 'similar_to_history'
+    | 'interest'
+    | 'popular'
+    | 'new_for_you'
+    | 'query_match'
+    | 'boosted'
+    | 'similar_to_item'
+    | 'bought_together'
+    | 'recently_viewed';
   /** Display text, e.g. "Because you viewed Trail Runner 2". */
   text: string;
-  /** The history item the reason names, when it names one. */
+  /** The item the reason names (a history item, or the page's item), when it names one. */
   itemId?: string;
 }
 
@@ -162,6 +210,18 @@ export interface RankOptions {
   filter?: Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
   /** Put these items at these zero-based positions, whatever their score (applied last; may break the cap). */
   pins?: Array<{ id: string; position: number }>;
+  /** Weights of the score components, merged over the defaults (see {@link RankWeights}). */
+  weights?: RankWeights;
+  /** Business boosts by item id, each from -1 to 1, added times `weights.boost` (the `boost` component). */
+  boosts?: Record<string, number>;
+}
+
+/** Options of {@link LocalRank.recentlyViewed}. */
+export interface RecentlyViewedOptions {
+  /** How many items; default 10. */
+  k?: number;
+  /** Leave out items the person purchased (default false). */
+  excludePurchased?: boolean;
 }
 
 /** Result of {@link LocalRank.rank}. */
@@ -397,8 +457,22 @@ export interface LocalRank {
   upsertItems(items: Item[]): Promise<{ count: number }>;
   /** Records one event or a batch. Invalid events are reported and skipped; valid ones are kept. */
   track(events: TrackEvent | TrackEvent[]): Promise<TrackResult>;
-  /** Orders candidates for this person. */
+  /** Orders candidates for this person ("for you"). */
   rank(candidates: Candidate[], options?: RankOptions): Promise<RankResult>;
+  /**
+   * Candidates most like the page's item, personalised lightly; works with an
+   * empty profile. Without candidates, every item upserted so far competes.
+   * The item itself is never returned.
+   */
+  similarTo(itemId: string, candidates?: Candidate[], options?: RankOptions): Promise<RankResult>;
+  /**
+   * Items that go with the page's item, from its host-provided
+   * {@link Item.complements} prior, personalised. Without candidates, the items
+   * named in that prior compete (those upserted).
+   */
+  complements(itemId: string, candidates?: Candidate[], options?: RankOptions): Promise<RankResult>;
+  /** What the person interacted with recently, newest first, one entry per item (impressions and dismissals do not count). */
+  recentlyViewed(options?: RecentlyViewedOptions): Promise<RankResult>;
   /** A person-readable summary of the profile. */
   profile(): Promise<ProfileSummary>;
   /** Everything stored, as JSON. */

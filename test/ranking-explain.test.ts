@@ -9,7 +9,7 @@ import {
   strongestContributor,
 } from '../src/engine/ranking/explain.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import { packVectors } from '../src/engine/ranking/scores.js';
+import { toRows } from '../src/engine/ranking/scores.js';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
 const entry = (itemId: string, weight: number, vector: Float32Array, verb = 'viewed'): HistoryVector => ({ itemId, title: `Title ${itemId}`, weight, verb, vector });
@@ -58,8 +58,8 @@ describe('strongestContributor names exactly the max contributor (random cases)'
     for (let seed = 0; seed < 300; seed++) {
       const rng = mulberry32(seed);
       const rows = Array.from({ length: 1 + Math.floor(rng() * 30) }, () => Array.from({ length: dim }, () => rng() * 2 - 1));
-      const m = packVectors([...rows, Array.from({ length: dim }, () => rng() * 2 - 1)], dim);
-      const row = (i: number): Float32Array => m.data.slice(i * dim, (i + 1) * dim);
+      const m = toRows([...rows, Array.from({ length: dim }, () => rng() * 2 - 1)], dim);
+      const row = (i: number): Float32Array => m.rows[i]!;
       const history = rows.map((_, i) => entry(`h${i}`, rng() < 0.15 ? -rng() * 3 : rng() * 6, row(i)));
       const candidate = row(rows.length);
       // Brute force in float64.

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { mmr } from '../src/engine/ranking/mmr.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import type { PackedVectors } from '../src/engine/ranking/scores.js';
-import { packVectors } from '../src/engine/ranking/scores.js';
+import type { VectorRows } from '../src/engine/ranking/scores.js';
+import { toRows } from '../src/engine/ranking/scores.js';
 import { topK } from '../src/engine/ranking/topk.js';
 
 /** The textbook loop: recompute max similarity to the picked set for every candidate at every step. */
-function naiveMmr(rel: Float64Array, m: PackedVectors, lambda: number, k: number): number[] {
+function naiveMmr(rel: Float64Array, m: VectorRows, lambda: number, k: number): number[] {
   const picked: number[] = [];
   const cos = (a: number, b: number): number => {
     let s = 0;
-    for (let t = 0; t < m.dim; t++) s += m.data[a * m.dim + t]! * m.data[b * m.dim + t]!;
+    for (let t = 0; t < m.dim; t++) s += m.rows[a]![t]! * m.rows[b]![t]!;
     return s;
   };
   while (picked.length < Math.min(k, rel.length)) {
@@ -30,10 +30,10 @@ function naiveMmr(rel: Float64Array, m: PackedVectors, lambda: number, k: number
   return picked;
 }
 
-function randomCase(seed: number, n: number, dim: number): { rel: Float64Array; m: PackedVectors } {
+function randomCase(seed: number, n: number, dim: number): { rel: Float64Array; m: VectorRows } {
   const rng = mulberry32(seed);
   const rel = Float64Array.from({ length: n }, () => rng());
-  const m = packVectors(Array.from({ length: n }, () => Array.from({ length: dim }, () => rng() * 2 - 1)), dim);
+  const m = toRows(Array.from({ length: n }, () => Array.from({ length: dim }, () => rng() * 2 - 1)), dim);
   return { rel, m };
 }
 
@@ -41,7 +41,7 @@ describe('MMR', () => {
   // Item 0: rel 1.0 at (1, 0); item 1: rel 0.95, a near-duplicate of 0 (cos 0.9999);
   // item 2: rel 0.7 at (0, 1), unlike both.
   const c = 0.9999;
-  const m = packVectors([[1, 0], [c, Math.sqrt(1 - c * c)], [0, 1]], 2);
+  const m = toRows([[1, 0], [c, Math.sqrt(1 - c * c)], [0, 1]], 2);
   const rel = Float64Array.from([1, 0.95, 0.7]);
 
   it('lambda 0.5: the near-duplicate drops below a different item', () => {

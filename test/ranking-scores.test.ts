@@ -1,28 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { longTailMask, priorScores, topShareMask } from '../src/engine/ranking/popularity.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import { blend, contentScores, packVectors, rescale01, zScore } from '../src/engine/ranking/scores.js';
+import { blend, contentScores, toRows, rescale01, zScore } from '../src/engine/ranking/scores.js';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
 const list = (a: ArrayLike<number>): number[] => Array.from(a);
 
-describe('packVectors', () => {
-  it('packs row-major and normalises; a zero row stays zero', () => {
-    const m = packVectors([[3, 4], [0, 0], [0, -2]], 2);
-    expect(m.count).toBe(3);
+describe('toRows', () => {
+  it('copies and normalises; a zero row stays zero', () => {
+    const m = toRows([[3, 4], [0, 0], [0, -2]], 2);
+    expect(m.rows.length).toBe(3);
     expect(m.dim).toBe(2);
-    expect(list(m.data)).toEqual([Math.fround(0.6), Math.fround(0.8), 0, 0, 0, -1]);
-    expect(list(packVectors([[3, 4]], 2, false).data)).toEqual([3, 4]);
+    expect(m.rows.map(list)).toEqual([[Math.fround(0.6), Math.fround(0.8)], [0, 0], [0, -1]]);
+    expect(list(toRows([[3, 4]], 2, false).rows[0]!)).toEqual([3, 4]);
   });
 
   it('rejects a vector of the wrong length', () => {
-    expect(() => packVectors([[1, 0], [1, 0, 0]], 2)).toThrow(/vector 1 has 3 dimensions/);
+    expect(() => toRows([[1, 0], [1, 0, 0]], 2)).toThrow(/vector 1 has 3 dimensions/);
   });
 });
 
 describe('contentScores (hand-computed in 2-d)', () => {
   // Candidates: x0 = (1,0), x1 = (0,1), x2 = (0.6,0.8), x3 = (-1,0).
-  const candidates = packVectors([[1, 0], [0, 1], [0.6, 0.8], [-1, 0]], 2);
+  const candidates = toRows([[1, 0], [0, 1], [0.6, 0.8], [-1, 0]], 2);
   // Interest A = (1,0) strength 2 (relative 1, share 2/3); B = (0,1) strength 1 (relative 0.5, share 1/3).
   // A zero-strength interest first: ignored, but indices refer to the caller's array.
   const interests = [
@@ -78,14 +78,14 @@ describe('contentScores (hand-computed in 2-d)', () => {
     const rng = mulberry32(9);
     const dim = 37;
     const rows = Array.from({ length: 200 }, () => Array.from({ length: dim }, () => rng() * 2 - 1));
-    const m = packVectors(rows, dim);
-    const its = Array.from({ length: 13 }, () => ({ vector: packVectors([Array.from({ length: dim }, () => rng() * 2 - 1)], dim).data, strength: rng() * 3 }));
-    const q = packVectors([Array.from({ length: dim }, () => rng() * 2 - 1)], dim).data;
+    const m = toRows(rows, dim);
+    const its = Array.from({ length: 13 }, () => ({ vector: toRows([Array.from({ length: dim }, () => rng() * 2 - 1)], dim).rows[0]!, strength: rng() * 3 }));
+    const q = toRows([Array.from({ length: dim }, () => rng() * 2 - 1)], dim).rows[0]!;
     const out = contentScores(m, { interests: its, query: q });
     const maxS = Math.max(...its.map((i) => i.strength));
     const sumS = its.reduce((a, i) => a + i.strength, 0);
-    for (let r = 0; r < m.count; r++) {
-      const x = m.data.subarray(r * dim, (r + 1) * dim);
+    for (let r = 0; r < m.rows.length; r++) {
+      const x = m.rows[r]!;
       const cos = its.map((it) => x.reduce((a, v, t) => a + v * it.vector[t]!, 0));
       const weighted = cos.map((c, j) => (its[j]!.strength / maxS) * Math.max(0, c));
       expect(out.interestMax[r]).toBeCloseTo(Math.max(...weighted), 9);

@@ -51,6 +51,9 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
       return host.call((api) => api.track(events, id));
     },
     rank: (candidates, rankOptions) => host.call((api) => api.rank(candidates, rankOptions ?? {})),
+    similarTo: (itemId, candidates, rankOptions) => host.call((api) => api.similarTo(itemId, candidates, rankOptions ?? {})),
+    complements: (itemId, candidates, rankOptions) => host.call((api) => api.complements(itemId, candidates, rankOptions ?? {})),
+    recentlyViewed: (recentOptions) => host.call((api) => api.recentlyViewed(recentOptions ?? {})),
     profile: () => host.call((api) => api.profile()),
     export: () => host.call((api) => api.exportData()),
     forget: (forgetOptions) => host.call((api) => api.forget(forgetOptions ?? {})),

@@ -9,6 +9,7 @@ import type {
   Item,
   LocalRankEvents,
   ProfileSummary,
+  RankOptions,
   RankResult,
   StoredEvent,
   TrackResult,
@@ -21,20 +22,34 @@ import type { ModelSource } from './encoder/model.js';
 import type { Encoder } from './encoder/types.js';
 import type { EngineConfig } from './options.js';
 import { resolveOptions } from './options.js';
-import { contributions, interestVector } from './profile.js';
+import type { ExplainContext, SpaceInput } from './rank.js';
+import { DEFAULT_WEIGHTS, explainer, scoreCandidates } from './rank.js';
+import { affinityScorer } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
-import { scoreCandidates } from './rank.js';
-import { filterCandidates, orderCandidates, validateRankOptions } from './rerank.js';
+import type { SparseRow } from './ranking/scores.js';
+import { densify, sparsify } from './ranking/scores.js';
+import { filterCandidates, orderCandidates, validateRankOptions, validateRecentOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
 import { openNamespaceStorage } from './storage.js';
 import type { LoggedEvent } from './store/profile-store.js';
 import { describeSummary } from './summary/describe.js';
-import { applyToSpace, getSpace } from './summary/interests.js';
+import { decayedValue } from './summary/affinity.js';
+import { applyToSpace, getSpace, readInterests, readSession } from './summary/interests.js';
+import { negativeScore } from './summary/negatives.js';
 import { eventWeight, toJSON as summaryToJSON } from './summary/summary.js';
 import type { SummaryConfig } from './summary/types.js';
-import { resolveSummaryConfig } from './summary/types.js';
+import { DAY_MS, resolveSummaryConfig } from './summary/types.js';
 import { validateArray, validateEvent, validateItem } from './validate.js';
 import { normalizeInPlace } from './vector.js';
+
+/** What the engine derives from an item once and reuses in every ranking. */
+interface ItemFeatures {
+  text: string;
+  /** Sparse lexical vector (the lexical space of the content score). */
+  lexical?: SparseRow;
+  /** Unit vectors by encoder id. */
+  vectors: Map<string, Float32Array>;
+}
 
 /** What the engine needs from its surroundings; the worker passes real ones, tests pass fakes. */
 export interface EngineDependencies extends StorageDependencies {
@@ -88,6 +103,8 @@ export class Engine {
   private summaryConfig!: SummaryConfig;
   private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
+  /** Per-item derived data, kept as long as the item object is (an upsert of the same id replaces it). */
+  private readonly itemFeatures = new WeakMap<Item, ItemFeatures>();
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -273,36 +290,134 @@ export class Engine {
     }, 50);
   }
 
+  /** The serving encoder's space and, when a model serves, the lexical encoder's (both feed the content score). */
+  private get rankingEncoders(): Encoder[] {
+    return this.active === this.lexical ? [this.lexical] : [this.active, this.lexical];
+  }
+
   /**
-   * Brings the serving encoder's interest space up to date with the log:
-   * incrementally after new events, entirely after an encoder change (lexical
-   * to model, or a new model). Idempotent across tabs: events carry sequence numbers.
+   * Brings an encoder's interest space up to date with the log: incrementally
+   * after new events, entirely after an encoder change (lexical to model, or a
+   * new model). Idempotent across tabs: events carry sequence numbers.
    */
   private async syncSpace(encoder: Encoder): Promise<void> {
     await this.log.refresh();
     const applied = this.log.summary.spaces.get(encoder.info.id)?.appliedSeq ?? 0;
     const todo = this.log.events.filter((e) => e.seq > applied);
     if (todo.length === 0) return;
+    const counts = (e: LoggedEvent): boolean => eventWeight(e, this.summaryConfig) !== 0;
     const itemOf = (e: LoggedEvent): Item | undefined => (e.itemId !== undefined ? (this.catalog.get(e.itemId) ?? this.log.item(e.itemId)) : undefined);
-    const texts = todo.map((e) => (e.type === 'search' ? (e.query ?? '') : ((i) => (i ? itemText(i) : ''))(itemOf(e))));
-    const wanted = texts.map((t, i) => (t && eventWeight(todo[i]!, this.summaryConfig) !== 0 ? t : ''));
-    const vectors = await this.embed(encoder, wanted.filter((t) => t));
-    const byText = new Map(wanted.filter((t) => t).map((t, i) => [t, vectors[i]!]));
+    const items = todo.map((e) => (e.type !== 'search' && counts(e) ? itemOf(e) : undefined));
+    const queries = todo.map((e) => (e.type === 'search' && counts(e) ? (e.query ?? '') : ''));
+    const itemList = items.filter((i): i is Item => i !== undefined);
+    const [itemVectors, queryVectors] = await Promise.all([
+      this.vectorsFor(encoder, itemList),
+      this.embed(encoder, queries.filter((q) => q)),
+    ]);
+    const byItem = new Map(itemList.map((item, i) => [item, itemVectors[i]!]));
+    const byQuery = new Map(queries.filter((q) => q).map((q, i) => [q, queryVectors[i]!]));
     await this.log.updateSummary((summary) => {
       const space = getSpace(summary.spaces, encoder.info.id, encoder.info.dimension, this.summaryConfig);
       todo.forEach((e, i) => {
-        const vector = byText.get(wanted[i]!);
+        const vector = items[i] ? byItem.get(items[i]!) : queries[i] ? byQuery.get(queries[i]!) : undefined;
         const update = { seq: e.seq, weight: vector ? eventWeight(e, this.summaryConfig) : 0, timestamp: e.timestamp, vector: vector ?? new Float32Array(encoder.info.dimension) };
         applyToSpace(space, e.type === 'search' || e.itemId === undefined ? update : { ...update, itemId: e.itemId }, this.summaryConfig);
       });
     });
   }
 
+  private featuresOf(item: Item): ItemFeatures {
+    let f = this.itemFeatures.get(item);
+    if (!f) this.itemFeatures.set(item, (f = { text: itemText(item), vectors: new Map() }));
+    return f;
+  }
+
+  /**
+   * Unit vectors of items in an encoder's space: the item's precomputed vector
+   * when that encoder made it, otherwise embedded; either way kept with the
+   * item for later rankings.
+   */
+  private async vectorsFor(encoder: Encoder, items: readonly Item[]): Promise<Float32Array[]> {
+    const { id, dimension } = encoder.info;
+    const out = new Array<Float32Array>(items.length);
+    const missing: number[] = [];
+    items.forEach((item, i) => {
+      const v = item.vector;
+      const usable = v !== undefined && v.encoder === id && v.values.length === dimension;
+      const features = this.featuresOf(item);
+      let row = features.vectors.get(id);
+      if (!row && usable) features.vectors.set(id, (row = normalizeInPlace(Float32Array.from(v.values))));
+      if (row) out[i] = row;
+      else missing.push(i);
+    });
+    if (missing.length > 0) {
+      const vectors = await this.embed(encoder, missing.map((i) => this.featuresOf(items[i]!).text));
+      missing.forEach((i, j) => {
+        out[i] = vectors[j]!;
+        this.featuresOf(items[i]!).vectors.set(id, vectors[j]!);
+      });
+    }
+    return out;
+  }
+
+  /** Items' lexical vectors as sparse rows (tens of non-zeros among 512), computed once per item. */
+  private async lexicalRows(items: readonly Item[]): Promise<SparseRow[]> {
+    const out = new Array<SparseRow>(items.length);
+    const missing: ItemFeatures[] = [];
+    const at: number[] = [];
+    items.forEach((item, i) => {
+      const features = this.featuresOf(item);
+      if (features.lexical) out[i] = features.lexical;
+      else {
+        missing.push(features);
+        at.push(i);
+      }
+    });
+    if (missing.length > 0) {
+      const dense = await this.lexical.embed(missing.map((f) => f.text));
+      missing.forEach((f, j) => (out[at[j]!] = f.lexical = sparsify(dense[j]!)));
+    }
+    return out;
+  }
+
+  /** The interests and session intent of one encoder's space, as they stand at `now`. */
+  private probes(encoder: Encoder, now: number): Pick<SpaceInput, 'interests' | 'session'> {
+    const space = this.log.summary.spaces.get(encoder.info.id);
+    if (!space || space.dimension !== encoder.info.dimension) return { interests: [], session: null };
+    const interests = readInterests(space, now, this.summaryConfig).filter((it) => it.strength > 0);
+    const session = readSession(space, now, this.summaryConfig);
+    return { interests, session: session && session.strength > 0 ? session : null };
+  }
+
+  /** The history items, one entry per item with its summed decayed weight and strongest verb, in the encoder's space (for reasons). */
+  private async historyFor(encoder: Encoder, now: number): Promise<HistoryVector[]> {
+    const halfLife = this.config.halfLifeDays * DAY_MS;
+    const byItem = new Map<string, { weight: number; verb: string; strongest: number; item: Item }>();
+    for (const event of this.log.events) {
+      if (event.type === 'search' || event.itemId === undefined) continue;
+      const w = eventWeight(event, this.summaryConfig);
+      if (w === 0) continue;
+      const item = this.catalog.get(event.itemId) ?? this.log.item(event.itemId);
+      if (!item) continue;
+      const weight = decayedValue({ w, t: event.timestamp }, now, halfLife);
+      const entry = byItem.get(item.id) ?? { weight: 0, verb: VERBS[event.type], strongest: 0, item };
+      entry.weight += weight;
+      if (Math.abs(weight) > entry.strongest) {
+        entry.strongest = Math.abs(weight);
+        entry.verb = VERBS[event.type];
+      }
+      byItem.set(item.id, entry);
+    }
+    const entries = [...byItem.values()];
+    const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
+    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+  }
+
   private resolveCandidates(raw: unknown): Item[] {
     const list = validateArray(raw, 'candidates', MAX_CANDIDATES);
     return list.map((c: Candidate | unknown, i) => {
       if (typeof c === 'string') {
-        const item = this.catalog.get(c) ?? this.log.item(c);
+        const item = this.knownItem(c);
         if (!item) throw new LocalRankError('UNKNOWN_ITEM', `candidates[${i}] "${c}" is not a known item`, `candidates[${i}]`);
         return item;
       }
@@ -312,95 +427,127 @@ export class Engine {
     });
   }
 
-  /** Candidate vectors: precomputed ones from the same encoder are used as given, others are embedded. */
-  private async candidateVectors(encoder: Encoder, items: readonly Item[], warnings: string[]): Promise<Float32Array[]> {
-    const out = new Array<Float32Array>(items.length);
-    const toEmbed: number[] = [];
-    const foreign = new Map<string, number>();
-    items.forEach((item, i) => {
-      const v = item.vector;
-      if (v && v.encoder === encoder.info.id && v.values.length === encoder.info.dimension) {
-        out[i] = normalizeInPlace(Float32Array.from(v.values));
-        return;
-      }
-      // Before the model has loaded, its vectors are expected not to match the lexical encoder: no warning then.
-      if (v && (encoder.info.kind === 'model' || !v.encoder.startsWith('model:'))) {
-        const label = v.encoder === encoder.info.id ? `${v.encoder} with ${v.values.length} values` : v.encoder;
-        foreign.set(label, (foreign.get(label) ?? 0) + 1);
-      }
-      toEmbed.push(i);
-    });
-    for (const [label, count] of foreign) {
-      warnings.push(`${count} candidate vector(s) from "${label}" ignored: the serving encoder is "${encoder.info.id}" (${encoder.info.dimension} values); they were embedded again`);
-    }
-    const vectors = await this.embed(encoder, toEmbed.map((i) => itemText(items[i]!)));
-    toEmbed.forEach((i, j) => (out[i] = vectors[j]!));
-    return out;
+  private knownItem(id: string): Item | undefined {
+    return this.catalog.get(id) ?? this.log.item(id);
   }
 
+  private anchorItem(raw: unknown): Item {
+    if (typeof raw !== 'string' || raw.length === 0) throw new LocalRankError('INVALID_ARGUMENT', 'itemId must be a non-empty string', 'itemId');
+    const item = this.knownItem(raw);
+    if (!item) throw new LocalRankError('UNKNOWN_ITEM', `"${raw}" is not a known item: upsert it first`, 'itemId');
+    return item;
+  }
+
+  /** "For you": the candidates in the best order for this person now. */
   async rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
     this.requireInit();
     const options = validateRankOptions(rawOptions);
-    const candidates = this.resolveCandidates(rawCandidates);
-    await this.log.refresh(); // another tab may have tracked since
-    const k = options.k ?? candidates.length;
+    return this.rankCandidates(this.resolveCandidates(rawCandidates), options);
+  }
 
-    const encoder = this.active;
-    const warnings: string[] = [];
-    const now = this.deps.now();
-    const parts = contributions(this.log.events, this.config.eventWeights, this.config.halfLifeDays, now);
+  /** Candidates like the page's item (every known item without candidates), lightly personalised. */
+  async similarTo(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    this.requireInit();
+    const anchor = this.anchorItem(itemId);
+    const options = validateRankOptions(rawOptions);
+    const candidates = rawCandidates === undefined ? [...this.catalog.values()] : this.resolveCandidates(rawCandidates);
+    return this.rankCandidates(candidates, options, { item: anchor, mode: 'similarTo' });
+  }
 
-    // Aggregate per item (and per query), remembering the strongest event for the reason's verb.
-    const byItem = new Map<string, { weight: number; verb: string; strongest: number; item: Item }>();
-    const queries = new Map<string, number>();
-    for (const { event, weight } of parts) {
-      if (event.type === 'search') {
-        queries.set(event.query!, (queries.get(event.query!) ?? 0) + weight);
-        continue;
-      }
-      const item = this.catalog.get(event.itemId!) ?? this.log.item(event.itemId!);
-      if (!item) continue;
-      const entry = byItem.get(item.id) ?? { weight: 0, verb: VERBS[event.type], strongest: 0, item };
-      entry.weight += weight;
-      if (Math.abs(weight) > entry.strongest) {
-        entry.strongest = Math.abs(weight);
-        entry.verb = VERBS[event.type];
-      }
-      byItem.set(item.id, entry);
+  /** Items that go with the page's item, from its host co-purchase prior (its known complements without candidates). */
+  async complements(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    this.requireInit();
+    const anchor = this.anchorItem(itemId);
+    const options = validateRankOptions(rawOptions);
+    const prior = anchor.complements ?? {};
+    const candidates =
+      rawCandidates === undefined
+        ? Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined)
+        : this.resolveCandidates(rawCandidates);
+    return this.rankCandidates(candidates, options, { item: anchor, mode: 'complements' });
+  }
+
+  /** What the person interacted with, newest first, one entry per item. */
+  async recentlyViewed(rawOptions: unknown = {}): Promise<RankResult> {
+    this.requireInit();
+    const options = validateRecentOptions(rawOptions);
+    await this.log.refresh();
+    const k = options.k ?? 10;
+    const purchased = this.log.summary.purchased;
+    const items: RankResult['items'] = [];
+    const taken = new Set<string>();
+    const events = this.log.events;
+    for (let i = events.length - 1; i >= 0 && items.length < k; i--) {
+      const e = events[i]!;
+      if (e.itemId === undefined || e.type === 'impression' || e.type === 'dismiss' || taken.has(e.itemId)) continue;
+      taken.add(e.itemId);
+      if (options.excludePurchased && purchased.has(e.itemId)) continue;
+      if (!this.knownItem(e.itemId)) continue;
+      items.push({ id: e.itemId, score: e.timestamp, components: {}, reasons: [{ kind: 'recently_viewed', text: `You ${VERBS[e.type]} this` }] });
     }
+    return { items, encoder: this.active.info, coldStart: items.length === 0 };
+  }
 
-    const historyEntries = [...byItem.values()];
-    const queryTexts = [...queries.keys()];
-    const [candidateVectors, historyVectors, queryVectors, queryOption] = await Promise.all([
-      this.candidateVectors(encoder, candidates, warnings),
-      this.embed(encoder, historyEntries.map((h) => itemText(h.item))),
-      this.embed(encoder, queryTexts),
-      options.query ? this.embed(encoder, [options.query]) : Promise.resolve([]),
-    ]);
-    const history: HistoryVector[] = historyEntries.map((h, i) => ({
-      itemId: h.item.id,
-      title: h.item.title,
-      weight: h.weight,
-      verb: h.verb,
-      vector: historyVectors[i]!,
-    }));
-    const interest = interestVector(
-      [...historyVectors, ...queryVectors],
-      [...historyEntries.map((h) => h.weight), ...queryTexts.map((q) => queries.get(q)!)],
-      encoder.info.dimension,
-    );
+  private async rankCandidates(candidates: readonly Item[], options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
+    await this.log.refresh(); // another tab may have tracked since
+    const encoder = this.active;
+    const encoders = this.rankingEncoders;
+    await Promise.all(encoders.map((e) => this.syncSpace(e)));
+    const now = this.deps.now();
+    const warnings: string[] = [];
+    const summary = this.log.summary;
 
     // The summary's purchased and seen sets outlive the log's oldest events.
     const excluded = new Set<string>([
-      ...(options.excludePurchased ? this.log.summary.purchased : []),
-      ...(options.excludeSeen ? this.log.summary.seen : []),
+      ...(options.excludePurchased ? summary.purchased : []),
+      ...(options.excludeSeen ? summary.seen : []),
+      ...(anchor ? [anchor.item.id] : []),
     ]);
-    const keep = filterCandidates(candidates, options.filter).filter((i) => !excluded.has(candidates[i]!.id));
-    const kept = keep.map((i) => candidates[i]!);
-    const keptVectors = keep.map((i) => candidateVectors[i]!);
-    const scored = scoreCandidates({ candidates: kept, vectors: keptVectors, interest, query: queryOption[0] ?? null, history, ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}) });
-    const order = orderCandidates(Float64Array.from(scored, (r) => r.score), kept, keptVectors, k, options);
-    const result: RankResult = { items: Array.from(order, (i) => scored[i]!), encoder: encoder.info, coldStart: interest === null };
+    const kept = filterCandidates(candidates, options.filter)
+      .map((i) => candidates[i]!)
+      .filter((item) => !excluded.has(item.id));
+    const k = Math.min(options.k ?? kept.length, kept.length);
+
+    const lexicalRows = await this.lexicalRows(kept);
+    const modelRows = encoder === this.lexical ? null : await this.vectorsFor(encoder, kept);
+    warnings.push(...foreignVectorWarnings(encoder.info, kept));
+    const [queryVectors, anchorVectors] = await Promise.all([
+      options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
+      anchor?.mode === 'similarTo' ? Promise.all(encoders.map((e) => this.vectorsFor(e, [anchor.item]).then((v) => v[0]!))) : null,
+    ]);
+    const spaces: SpaceInput[] = encoders.map((e, s) => ({
+      rows: e === this.lexical ? { sparse: lexicalRows, dim: e.info.dimension } : { rows: modelRows!, dim: e.info.dimension },
+      ...this.probes(e, now),
+      query: queryVectors?.[s] ?? null,
+      context: anchorVectors?.[s] ?? null,
+    }));
+    const prior = anchor?.mode === 'complements' ? (anchor.item.complements ?? {}) : null;
+    // Log-scaled like popularity, relative to the strongest complement among the candidates.
+    const priorMax = prior ? Math.max(0, ...kept.map((item) => prior[item.id] ?? 0)) : 0;
+    const scored = scoreCandidates({
+      candidates: kept,
+      spaces,
+      affinity: affinityScorer(summary.affinities, now, this.summaryConfig),
+      negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
+      coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
+      boosts: options.boosts,
+      weights: { ...DEFAULT_WEIGHTS, ...options.weights },
+      ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
+    });
+
+    const rowOf = (i: number): Float32Array => modelRows?.[i] ?? densify(lexicalRows[i]!, this.lexical.info.dimension);
+    const order = orderCandidates(scored.score, kept, rowOf, k, options);
+    const explain = explainer({
+      candidates: kept,
+      scored,
+      history: await this.historyFor(encoder, now),
+      vectorOf: rowOf,
+      seen: summary.seen,
+      shown: (id) => (summary.negatives.get(id)?.exposure.w ?? 0) > 0,
+      ...(anchor ? { anchor } : {}),
+    });
+    const items = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
+    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
     if (warnings.length > 0) result.warnings = warnings;
     return result;
   }
@@ -493,6 +640,21 @@ export class Engine {
     await this.model?.dispose?.();
     this.model = null;
   }
+}
+
+/** One warning per kind of precomputed vector the serving encoder cannot use (those items are embedded again). */
+function foreignVectorWarnings(encoder: EncoderInfo, items: readonly Item[]): string[] {
+  const foreign = new Map<string, number>();
+  for (const { vector: v } of items) {
+    if (!v || (v.encoder === encoder.id && v.values.length === encoder.dimension)) continue;
+    // Before the model has loaded, its vectors are expected not to match the lexical encoder: no warning then.
+    if (encoder.kind === 'lexical' && v.encoder.startsWith('model:')) continue;
+    const label = v.encoder === encoder.id ? `${v.encoder} with ${v.values.length} values` : v.encoder;
+    foreign.set(label, (foreign.get(label) ?? 0) + 1);
+  }
+  return [...foreign].map(
+    ([label, count]) => `${count} candidate vector(s) from "${label}" ignored: the serving encoder is "${encoder.id}" (${encoder.dimension} values); they were embedded again`,
+  );
 }
 
 async function timeEncoder(encoder: Encoder, now: () => number): Promise<number> {

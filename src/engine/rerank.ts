@@ -1,10 +1,11 @@
 import { LocalRankError } from '../errors.js';
-import type { Item, RankOptions } from '../types.js';
+import type { Item, RankOptions, RankWeights, RecentlyViewedOptions } from '../types.js';
+import { DEFAULT_WEIGHTS } from './rank.js';
 import type { AttributeFilter } from './ranking/constraints.js';
 import { applyCapsAndQuota, applyPins, attributeMatcher } from './ranking/constraints.js';
 import { mmr } from './ranking/mmr.js';
 import { longTailMask } from './ranking/popularity.js';
-import { packVectors, rescale01 } from './ranking/scores.js';
+import { rescale01 } from './ranking/scores.js';
 import { topK } from './ranking/topk.js';
 
 /**
@@ -82,7 +83,34 @@ export function validateRankOptions(raw: unknown): RankOptions {
     });
     out.pins = pins as Array<{ id: string; position: number }>;
   }
+  if (o['weights'] !== undefined) {
+    const w = o['weights'];
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) bad('weights', 'must be an object of component weights');
+    const weights: RankWeights = {};
+    for (const [name, value] of Object.entries(w as object)) {
+      if (!(name in DEFAULT_WEIGHTS)) bad(`weights.${name}`, `is not a component (${Object.keys(DEFAULT_WEIGHTS).join(', ')})`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) bad(`weights.${name}`, 'must be a number from 0 to 100');
+      weights[name as keyof RankWeights] = value as number;
+    }
+    out.weights = weights;
+  }
+  if (o['boosts'] !== undefined) {
+    const b = o['boosts'];
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) bad('boosts', 'must be an object of item id to a number from -1 to 1');
+    for (const [id, value] of Object.entries(b as object)) {
+      if (typeof value !== 'number' || !(value >= -1 && value <= 1)) bad(`boosts.${id}`, 'must be a number from -1 to 1');
+    }
+    out.boosts = { ...(b as Record<string, number>) };
+  }
   return out;
+}
+
+/** Checks the options of `recentlyViewed()`. */
+export function validateRecentOptions(raw: unknown): RecentlyViewedOptions {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new LocalRankError('INVALID_ARGUMENT', 'options must be an object', 'options');
+  const { k, excludePurchased } = validateRankOptions({ k: (raw as RecentlyViewedOptions).k, excludePurchased: (raw as RecentlyViewedOptions).excludePurchased });
+  return { ...(k !== undefined ? { k } : {}), ...(excludePurchased !== undefined ? { excludePurchased } : {}) };
 }
 
 /** Candidates kept by the attribute filter, as indices into `candidates`. */
@@ -93,8 +121,11 @@ export function filterCandidates(candidates: readonly Item[], filter: RerankOpti
   return all.filter((i) => matches(candidates[i]!.attributes));
 }
 
-/** The final order (indices into `candidates`), at most `k` long. */
-export function orderCandidates(scores: Float64Array, candidates: readonly Item[], vectors: readonly Float32Array[], k: number, options: RerankOptions): Int32Array {
+/**
+ * The final order (indices into `candidates`), at most `k` long. `rowOf(i)`
+ * gives candidate i's vector; diversity asks for those of the best-scored pool only.
+ */
+export function orderCandidates(scores: Float64Array, candidates: readonly Item[], rowOf: (i: number) => Float32Array, k: number, options: RerankOptions): Int32Array {
   const n = candidates.length;
   if (n === 0 || k === 0) return new Int32Array(0);
   const constrained = options.cap !== undefined || (options.minLongTail ?? 0) > 0 || (options.pins?.length ?? 0) > 0;
@@ -102,9 +133,12 @@ export function orderCandidates(scores: Float64Array, candidates: readonly Item[
   const depth = constrained ? n : Math.min(n, k);
   let order: Int32Array;
   if (options.diversity) {
+    // MMR over the best-scored pool, relevance rescaled over that pool (where the choice is made).
     const pool = topK(scores, Math.min(n, Math.max(5 * k, 200)));
-    const dim = vectors[0]?.length ?? 0;
-    const picked = mmr(rescale01(scores), packVectors(vectors, dim, false), 1 - options.diversity, Math.min(pool.length, constrained ? 3 * k : k), pool);
+    const rows = Array.from(pool, rowOf);
+    const relevance = rescale01(Float64Array.from(pool, (i) => scores[i]!));
+    const local = mmr(relevance, { rows, dim: rows[0]?.length ?? 0 }, 1 - options.diversity, Math.min(pool.length, constrained ? 3 * k : k));
+    const picked = Array.from(local, (j) => pool[j]!);
     const taken = new Set(picked);
     const rest = topK(scores, depth).filter((i) => !taken.has(i));
     order = Int32Array.from([...picked, ...rest]);

@@ -8,6 +8,7 @@ const MAX_ID = 256;
 const MAX_TEXT = 10_000;
 const MAX_SHORT = 512;
 const MAX_TAGS = 64;
+const MAX_COMPLEMENTS = 1_000;
 /** Timestamps before 2000 or more than a day ahead are almost certainly unit mistakes (seconds, not ms). */
 const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
@@ -74,6 +75,18 @@ export function validateItem(raw: unknown, field = 'item'): Item {
     };
   }
   if (raw['cfVector'] !== undefined) item.cfVector = checkVector(code, `${field}.cfVector`, raw['cfVector']);
+  if (raw['complements'] !== undefined) {
+    const complements = raw['complements'];
+    if (!isRecord(complements)) fail(code, `${field}.complements`, 'must be an object of item id to strength');
+    const entries = Object.entries(complements);
+    if (entries.length > MAX_COMPLEMENTS) fail(code, `${field}.complements`, `must have at most ${MAX_COMPLEMENTS} entries`);
+    const clean: Record<string, number> = {};
+    for (const [id, strength] of entries) {
+      if (id.length === 0 || id.length > MAX_ID) fail(code, `${field}.complements`, `keys must be item ids of 1 to ${MAX_ID} characters`);
+      clean[id] = checkNumber(code, `${field}.complements.${id}`, strength, 0) ?? fail(code, `${field}.complements.${id}`, 'must be a finite number');
+    }
+    item.complements = clean;
+  }
   if (raw['attributes'] !== undefined) {
     const attributes = raw['attributes'];
     if (!isRecord(attributes)) fail(code, `${field}.attributes`, 'must be an object');

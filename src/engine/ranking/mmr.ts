@@ -14,22 +14,20 @@
  * scores.ts), or lambda means little. Vectors are expected unit length.
  */
 import { LocalRankError } from '../../errors.js';
-import type { PackedVectors } from './scores.js';
+import type { VectorRows } from './scores.js';
 import { topK } from './topk.js';
 
-/** Dot product of rows `a` and `b` of one packed matrix. */
-function rowDot(data: Float32Array, a: number, b: number, dim: number): number {
-  const ai = a * dim;
-  const bi = b * dim;
+/** Dot product of two rows of `dim` numbers. */
+function rowDot(x: Float32Array, y: Float32Array, dim: number): number {
   let s0 = 0;
   let s1 = 0;
   let t = 0;
   const end2 = dim - (dim & 1);
   for (; t < end2; t += 2) {
-    s0 += data[ai + t]! * data[bi + t]!;
-    s1 += data[ai + t + 1]! * data[bi + t + 1]!;
+    s0 += x[t]! * y[t]!;
+    s1 += x[t + 1]! * y[t + 1]!;
   }
-  if (t < dim) s0 += data[ai + t]! * data[bi + t]!;
+  if (t < dim) s0 += x[t]! * y[t]!;
   return s0 + s1;
 }
 
@@ -40,10 +38,10 @@ function rowDot(data: Float32Array, a: number, b: number, dim: number): number {
  * exactly `topK(relevance, k, pool)`; `lambda = 0` picks by diversity alone
  * after the first.
  */
-export function mmr(relevance: Float64Array, vectors: PackedVectors, lambda: number, k: number, pool?: Int32Array): Int32Array {
+export function mmr(relevance: Float64Array, vectors: VectorRows, lambda: number, k: number, pool?: Int32Array): Int32Array {
   if (!(lambda >= 0 && lambda <= 1)) throw new LocalRankError('INVALID_ARGUMENT', `lambda must be in [0, 1] (got ${lambda})`, 'lambda');
-  if (vectors.count !== relevance.length) {
-    throw new LocalRankError('INVALID_ARGUMENT', `${relevance.length} relevance scores but ${vectors.count} vectors`, 'vectors');
+  if (vectors.rows.length !== relevance.length) {
+    throw new LocalRankError('INVALID_ARGUMENT', `${relevance.length} relevance scores but ${vectors.rows.length} vectors`, 'vectors');
   }
   if (lambda === 1) return topK(relevance, k, pool);
   const ids = pool ? Int32Array.from(pool) : Int32Array.from({ length: relevance.length }, (_, i) => i);
@@ -57,7 +55,7 @@ export function mmr(relevance: Float64Array, vectors: PackedVectors, lambda: num
   const maxSim = new Float64Array(n); // 0 = the empty set's penalty
   const taken = new Uint8Array(n);
   const out = new Int32Array(size);
-  const { data, dim } = vectors;
+  const { rows, dim } = vectors;
   for (let step = 0; step < size; step++) {
     let best = -1;
     let bestValue = -Infinity;
@@ -77,7 +75,7 @@ export function mmr(relevance: Float64Array, vectors: PackedVectors, lambda: num
     if (step === size - 1) break;
     for (let j = 0; j < n; j++) {
       if (taken[j]) continue;
-      const sim = rowDot(data, ids[j]!, picked, dim);
+      const sim = rowDot(rows[ids[j]!]!, rows[picked]!, dim);
       if (step === 0 || sim > maxSim[j]!) maxSim[j] = sim;
     }
   }
