@@ -48,7 +48,7 @@ export default defineConfig(({ mode }) => {
       assetsDir: '',
       lib: iife
         ? { entry: 'src/iife.ts', formats: ['iife'], name: 'LocalRankBundle', fileName: () => 'localrank.iife.js' }
-        : { entry: 'src/index.ts', formats: ['es'], fileName: () => 'localrank.js' },
+        : { entry: { localrank: 'src/index.ts', aggregate: 'src/aggregate.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
       rollupOptions: iife ? {} : { external: ['comlink'] },
     },
     plugins: iife ? [] : [standardWorkerUrl()],

@@ -4,6 +4,20 @@
  * that later releases fill in are already present (and optional).
  */
 
+import type { OfferArm } from './engine/offers/arms.js';
+import type { ExperimentReport } from './engine/offers/experiment.js';
+import type { OfferOptions, OfferSuggestion } from './engine/offers/offer.js';
+import type { LdpReport } from './engine/privacy/randomized-response.js';
+
+export type { ArmReport, ExperimentReport, ExperimentSummary } from './engine/offers/experiment.js';
+export type { OfferArm, OfferOptions, OfferSuggestion, LdpReport };
+
+/** An offer for one item: the suggested price within the host's bounds, with the experiment and arm. */
+export interface OfferResult extends OfferSuggestion {
+  experiment: string;
+  itemId: string;
+}
+
 // ---------------------------------------------------------------------------
 // Items
 // ---------------------------------------------------------------------------
@@ -318,6 +332,18 @@ export interface LocalRankOptions {
    * Default false.
    */
   encryptAtRest?: boolean;
+  /**
+   * Personalised offers (off unless set): the experiment's name (1 to 64
+   * characters) and the share of devices in the treatment arm (default 0.5).
+   * See {@link LocalRank.offer} and docs/privacy.md.
+   */
+  offers?: { experiment: string; split?: number };
+  /**
+   * Locally differentially private interest reports (off unless set): the
+   * fixed, public list of categories a report may name (`other` is added).
+   * See {@link LocalRank.reportInterests}.
+   */
+  interestReports?: { categories: string[] };
 }
 
 // ---------------------------------------------------------------------------
@@ -435,7 +461,8 @@ export type ErrorCode =
   | 'STORAGE_FAILED'
   | 'STORAGE_CORRUPTED'
   | 'STORAGE_FULL'
-  | 'DESTROYED';
+  | 'DESTROYED'
+  | 'NOT_ENABLED';
 
 /** The serialisable form of a {@link LocalRankError}. */
 export interface LocalRankErrorInfo {
@@ -481,6 +508,23 @@ export interface LocalRank {
   forget(options?: ForgetOptions): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof LocalRankEvents>(type: K, listener: (event: LocalRankEvents[K]) => void): () => void;
+  /**
+   * A bounded price for one item from its relevance to this person, for the
+   * device's experiment arm (control: the list price). Needs `options.offers`
+   * (else `NOT_ENABLED`). Discounts only unless the host opts in; see docs/privacy.md.
+   */
+  offer(itemId: string, options: OfferOptions): Promise<OfferResult>;
+  /** Records that an offer was shown or accepted (kept on the device for {@link experimentReport}). */
+  trackOffer(type: 'offer_shown' | 'offer_accepted', itemId: string): Promise<void>;
+  /** Per experiment and arm: offers shown, accepted and the conversion; no item ids, times or history. */
+  experimentReport(): Promise<ExperimentReport>;
+  /**
+   * The person's top interest category as an ε-locally differentially private
+   * report (k-ary randomised response over `options.interestReports.categories`).
+   * Needs that option (else `NOT_ENABLED`). Pool reports with `estimateShares`
+   * from `localrank/aggregate`.
+   */
+  reportInterests(options: { epsilon: number }): Promise<LdpReport>;
   /** Stops the worker and releases the model. Later calls reject with `DESTROYED`. */
   destroy(): Promise<void>;
 }

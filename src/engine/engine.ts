@@ -8,6 +8,7 @@ import type {
   ForgetOptions,
   Item,
   LocalRankEvents,
+  OfferResult,
   ProfileSummary,
   RankOptions,
   RankResult,
@@ -23,7 +24,15 @@ import type { Encoder } from './encoder/types.js';
 import type { EngineConfig } from './options.js';
 import { resolveOptions } from './options.js';
 import type { ExplainContext, SpaceInput } from './rank.js';
-import { DEFAULT_WEIGHTS, explainer, scoreCandidates } from './rank.js';
+import { absoluteRelevance, DEFAULT_WEIGHTS, explainer, scoreCandidates } from './rank.js';
+import { assignArm } from './offers/arms.js';
+import type { ExperimentReport } from './offers/experiment.js';
+import { experimentReport } from './offers/experiment.js';
+import { suggestPrice, validateOfferBounds } from './offers/offer.js';
+import { appendOutcome, offersLocalId, readOutcomes } from './offers/service.js';
+import type { LdpReport } from './privacy/randomized-response.js';
+import { createLdpReport, validateEpsilon } from './privacy/randomized-response.js';
+import { topListedCategory } from './summary/describe.js';
 import { affinityScorer } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
 import type { SparseRow } from './ranking/scores.js';
@@ -264,11 +273,7 @@ export class Engine {
         result.rejected.push({ index, error: toLocalRankError(error, 'INVALID_EVENT').toJSON() });
       }
     });
-    if (this.reopenOnWrite && accepted.length > 0) {
-      this.reopenOnWrite = false;
-      this.storage.close();
-      await this.openStorage();
-    }
+    if (accepted.length > 0) await this.reopenIfForgotten();
     try {
       await this.log.append(batchId, accepted, snapshots);
     } catch (error) {
@@ -279,6 +284,14 @@ export class Engine {
     result.accepted = accepted.length;
     this.scheduleSpaceSync();
     return result;
+  }
+
+  /** After forget(), the first write brings persistent storage back (with a new encryption key). */
+  private async reopenIfForgotten(): Promise<void> {
+    if (!this.reopenOnWrite) return;
+    this.reopenOnWrite = false;
+    this.storage.close();
+    await this.openStorage();
   }
 
   /** Interest vectors follow the log in the background, shortly after a burst of tracking. */
@@ -550,6 +563,54 @@ export class Engine {
     const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
     if (warnings.length > 0) result.warnings = warnings;
     return result;
+  }
+
+  private requireEnabled<T>(feature: T | null, option: string): T {
+    if (feature === null) throw new LocalRankError('NOT_ENABLED', `This needs options.${option} (off by default)`, `options.${option}`);
+    return feature;
+  }
+
+  /** A bounded price for one item from its absolute relevance to this person, for this device's arm. */
+  async offer(itemId: unknown, rawOptions: unknown): Promise<OfferResult> {
+    this.requireInit();
+    const { experiment, split } = this.requireEnabled(this.config.offers, 'offers');
+    const item = this.anchorItem(itemId);
+    const bounds = validateOfferBounds(rawOptions);
+    await this.reopenIfForgotten(); // the arm's id must be the one outcomes are recorded with
+    const arm = assignArm(experiment, await offersLocalId(this.storage.settings), split);
+    await this.log.refresh();
+    const encoder = this.active;
+    await this.syncSpace(encoder);
+    const now = this.deps.now();
+    const [row] = await this.vectorsFor(encoder, [item]);
+    const space: SpaceInput = { rows: { rows: [row!], dim: encoder.info.dimension }, ...this.probes(encoder, now), query: null, context: null };
+    const score = absoluteRelevance(space, affinityScorer(this.log.summary.affinities, now, this.summaryConfig)?.(item) ?? null);
+    return { ...suggestPrice(score, bounds, arm), experiment, itemId: item.id };
+  }
+
+  async trackOffer(type: unknown, itemId: unknown): Promise<void> {
+    this.requireInit();
+    const { experiment, split } = this.requireEnabled(this.config.offers, 'offers');
+    if (type !== 'offer_shown' && type !== 'offer_accepted') throw new LocalRankError('INVALID_ARGUMENT', "type must be 'offer_shown' or 'offer_accepted'", 'type');
+    if (typeof itemId !== 'string' || itemId.length === 0) throw new LocalRankError('INVALID_ARGUMENT', 'itemId must be a non-empty string', 'itemId');
+    await this.reopenIfForgotten();
+    const arm = assignArm(experiment, await offersLocalId(this.storage.settings), split);
+    await appendOutcome(this.storage.settings, { type, experiment, arm, itemId, timestamp: this.deps.now() });
+  }
+
+  async experimentReport(): Promise<ExperimentReport> {
+    this.requireInit();
+    return experimentReport(await readOutcomes(this.storage.settings));
+  }
+
+  /** The top interest category, as an ε-LDP report over the host's fixed list. */
+  async reportInterests(raw: unknown): Promise<LdpReport> {
+    this.requireInit();
+    const { categories } = this.requireEnabled(this.config.interestReports, 'interestReports');
+    if (typeof raw !== 'object' || raw === null) throw new LocalRankError('INVALID_ARGUMENT', 'options must be { epsilon }', 'options');
+    const epsilon = validateEpsilon((raw as { epsilon?: unknown }).epsilon);
+    await this.log.refresh();
+    return createLdpReport(categories, topListedCategory(this.log.summary.affinities, categories, this.deps.now(), this.summaryConfig), epsilon);
   }
 
   /** Embeds texts with the active encoder (for tests, benchmarks and the catalog tool). */

@@ -1,6 +1,8 @@
 import { LocalRankError } from '../errors.js';
 import type { EventType, LocalRankOptions } from '../types.js';
 import type { RequestedDevice } from './encoder/backend.js';
+import { validateExperimentName } from './offers/arms.js';
+import { reportCategories } from './privacy/randomized-response.js';
 import { DEFAULT_EVENT_WEIGHTS } from './summary/types.js';
 import { EVENT_TYPES } from './validate.js';
 
@@ -15,6 +17,8 @@ export interface EngineConfig {
   embeddingCacheSize: number;
   maxEvents: number;
   encryptAtRest: boolean;
+  offers: { experiment: string; split: number } | null;
+  interestReports: { categories: string[] } | null;
 }
 
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -79,8 +83,23 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     embeddingCacheSize: positive('embeddingCacheSize', o.embeddingCacheSize, 5000, { integer: true, allowZero: true }),
     maxEvents: positive('maxEvents', o.maxEvents, 2000, { integer: true }),
     encryptAtRest: o.encryptAtRest ?? false,
+    offers: null,
+    interestReports: null,
   };
   if (typeof config.encryptAtRest !== 'boolean') bad('encryptAtRest', 'must be true or false');
+  if (o.offers !== undefined) {
+    if (typeof o.offers !== 'object' || o.offers === null || Array.isArray(o.offers)) bad('offers', 'must be { experiment, split? }');
+    const experiment = validateExperimentName(o.offers.experiment, 'options.offers.experiment');
+    const split = o.offers.split ?? 0.5;
+    if (typeof split !== 'number' || !(split > 0 && split < 1)) bad('offers.split', 'must be a number between 0 and 1 (the treatment share)');
+    config.offers = { experiment, split };
+  }
+  if (o.interestReports !== undefined) {
+    if (typeof o.interestReports !== 'object' || o.interestReports === null) bad('interestReports', 'must be { categories }');
+    const categories = (o.interestReports as { categories?: unknown }).categories;
+    if (!Array.isArray(categories) || categories.length === 0) bad('interestReports.categories', 'must be a non-empty array of category names');
+    config.interestReports = { categories: reportCategories(categories as string[]) };
+  }
   if (o.runtimeUrl !== undefined) config.runtimeUrl = o.runtimeUrl;
   return config;
 }

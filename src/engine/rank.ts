@@ -93,7 +93,7 @@ export function blendSpaces(perSpace: readonly Float64Array[]): Float64Array {
  * (what the person does now steers, but does not override, a standing
  * interest or a dismissal that weakened one). Null when the space has neither.
  */
-function contentInSpace(space: SpaceInput): Float64Array | null {
+export function contentInSpace(space: SpaceInput): Float64Array | null {
   const { interests, session } = space;
   if (interests.length === 0 && !session) return null;
   const strongest = Math.max(0, ...interests.map((it) => it.strength));
@@ -200,4 +200,17 @@ export function explainer(ctx: ExplainContext): (i: number) => { components: Sco
     }
     return { components, reasons };
   };
+}
+
+/**
+ * How relevant one item is to this person on an absolute scale, in [0, 1]
+ * (offers need a score that does not depend on which other items are ranked):
+ * the mean of its raw content match in the serving space (strength-weighted
+ * rectified cosine with the best interest) and its positive affinity. 0 on a
+ * cold start.
+ */
+export function absoluteRelevance(space: SpaceInput, affinity: AffinityScore | null): number {
+  const content = contentInSpace(space)?.[0] ?? 0;
+  const value = 0.5 * content + 0.5 * Math.max(0, affinity?.value ?? 0);
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
 }

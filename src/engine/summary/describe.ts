@@ -1,8 +1,8 @@
 import type { EventType } from '../../types.js';
 import type { AffinityReading } from './affinity.js';
-import { topAffinities } from './affinity.js';
+import { categoryPrefixes, topAffinities } from './affinity.js';
 import { readInterests } from './interests.js';
-import type { InterestSpace, Summary, SummaryConfig } from './types.js';
+import type { Affinities, InterestSpace, Summary, SummaryConfig } from './types.js';
 
 /** Person-readable views of a summary, for transparency screens. */
 
@@ -115,4 +115,24 @@ export function describeSummary(summary: Summary, now: number, config: SummaryCo
   const sentence = parts.join('; ');
   const text = sentence.length > 0 ? `${sentence[0]!.toUpperCase()}${sentence.slice(1)}.` : 'Nothing learned yet.';
   return { interests, affinities, recentSearches: [...summary.recentSearches], counts, text };
+}
+
+/**
+ * The person's strongest positive category affinity that is on `list`,
+ * trying each category's levels from the deepest up ("Shoes > Running", then
+ * "Shoes"), or null (reported as "other") when none is.
+ */
+export function topListedCategory(affinities: Affinities, list: readonly string[], now: number, config: SummaryConfig): string | null {
+  const listed = new Set(list);
+  let best: string | null = null;
+  let bestValue = 0;
+  for (const reading of topAffinities(affinities, 'category', now, config, Infinity)) {
+    const levels = categoryPrefixes(reading.key);
+    const match = [...levels].reverse().find((level) => listed.has(level));
+    if (match && reading.weight > bestValue) {
+      best = match;
+      bestValue = reading.weight;
+    }
+  }
+  return best;
 }
