@@ -28,6 +28,8 @@ describe('resolveOptions', () => {
       embeddingCacheSize: 5000,
       maxEvents: 2000,
       encryptAtRest: false,
+      offers: null,
+      interestReports: null,
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -44,6 +46,8 @@ describe('resolveOptions', () => {
       embeddingCacheSize: 0,
       maxEvents: 10,
       encryptAtRest: true,
+      offers: { experiment: 'spring', split: 0.2 },
+      interestReports: { categories: ['Shoes', 'other', 'Kitchen'] },
     });
     expect(config).toEqual({
       namespace: 'shop_EU-2',
@@ -55,6 +59,9 @@ describe('resolveOptions', () => {
       embeddingCacheSize: 0,
       maxEvents: 10,
       encryptAtRest: true,
+      offers: { experiment: 'spring', split: 0.2 },
+      // "other" is always the last bucket.
+      interestReports: { categories: ['Shoes', 'Kitchen', 'other'] },
     });
   });
 
