@@ -53,6 +53,7 @@ import { normalizeInPlace } from './vector.js';
 
 /** What the engine derives from an item once and reuses in every ranking. */
 interface ItemFeatures {
+  item: Item;
   text: string;
   /** Sparse lexical vector (the lexical space of the content score). */
   lexical?: SparseRow;
@@ -112,8 +113,13 @@ export class Engine {
   private summaryConfig!: SummaryConfig;
   private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
-  /** Per-item derived data, kept as long as the item object is (an upsert of the same id replaces it). */
-  private readonly itemFeatures = new WeakMap<Item, ItemFeatures>();
+  /**
+   * Per-item derived data by item id, valid while the entry's `item` is the
+   * item object in use (an upsert of the same id replaces it). A Map by id
+   * rather than a WeakMap by object: this lookup runs for every candidate of
+   * every ranking, and string keys are several times faster.
+   */
+  private readonly itemFeatures = new Map<string, ItemFeatures>();
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -340,9 +346,9 @@ export class Engine {
   }
 
   private featuresOf(item: Item): ItemFeatures {
-    let f = this.itemFeatures.get(item);
-    if (!f) this.itemFeatures.set(item, (f = { text: itemText(item), vectors: new Map() }));
-    return f;
+    let f = this.itemFeatures.get(item.id);
+    if (f?.item !== item) this.itemFeatures.set(item.id, (f = { item, text: itemText(item), vectors: new Map() }));
+    return f!;
   }
 
   /**
@@ -354,20 +360,26 @@ export class Engine {
     const { id, dimension } = encoder.info;
     const out = new Array<Float32Array>(items.length);
     const missing: number[] = [];
-    items.forEach((item, i) => {
-      const v = item.vector;
-      const usable = v !== undefined && v.encoder === id && v.values.length === dimension;
+    const missingFeatures: ItemFeatures[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       const features = this.featuresOf(item);
       let row = features.vectors.get(id);
-      if (!row && usable) features.vectors.set(id, (row = normalizeInPlace(Float32Array.from(v.values))));
+      if (!row) {
+        const v = item.vector;
+        if (v !== undefined && v.encoder === id && v.values.length === dimension) features.vectors.set(id, (row = normalizeInPlace(Float32Array.from(v.values))));
+      }
       if (row) out[i] = row;
-      else missing.push(i);
-    });
+      else {
+        missing.push(i);
+        missingFeatures.push(features);
+      }
+    }
     if (missing.length > 0) {
-      const vectors = await this.embed(encoder, missing.map((i) => this.featuresOf(items[i]!).text));
+      const vectors = await this.embed(encoder, missingFeatures.map((f) => f.text));
       missing.forEach((i, j) => {
         out[i] = vectors[j]!;
-        this.featuresOf(items[i]!).vectors.set(id, vectors[j]!);
+        missingFeatures[j]!.vectors.set(id, vectors[j]!);
       });
     }
     return out;

@@ -51,6 +51,14 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
   type Part = { value: number; best: AffinityScore['best'] };
   const byCategory = new Map<string, Part>();
   const byBrand = new Map<string, Part>();
+  // Relative values of tags and price bands, once per key and ranking (each read decays a value).
+  const byTag = new Map<string, number>();
+  const byBand = new Map<string, number>();
+  const cachedRelative = (cache: Map<string, number>, kind: AffinityKind, key: string): number => {
+    let v = cache.get(key);
+    if (v === undefined) cache.set(key, (v = relative(kind, value(kind, key))));
+    return v;
+  };
   const categoryPart = (category: string): Part => {
     let part = byCategory.get(category);
     if (part) return part;
@@ -92,10 +100,10 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
     }
     if (keys.tags.length > 0 && max.tag > 0) {
       let sum = 0;
-      for (const t of keys.tags) sum += relative('tag', value('tag', t));
+      for (const t of keys.tags) sum += cachedRelative(byTag, 'tag', t);
       total += (AFFINITY_KIND_WEIGHTS.tag * sum) / keys.tags.length;
     }
-    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * relative('price', value('price', keys.band));
+    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * cachedRelative(byBand, 'price', keys.band);
     return { value: Math.min(1, Math.max(-1, total)), best: best && best.strength >= MIN_REASON_STRENGTH ? best : null };
   };
 }
