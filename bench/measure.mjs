@@ -9,6 +9,16 @@ export function median(values) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+/** The `p`-th percentile (0-100) of the finite values, interpolated linearly between ranks. */
+export function percentile(values, p) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const pos = (v.length - 1) * (p / 100);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+}
+
 /**
  * Texts per second of `embed(chunk)` called on chunks of `batch` texts.
  * Warm-up on the first `warmup` texts, then `reps` timed repetitions, each on

@@ -27,6 +27,10 @@ What it does, deterministically (fixed seed, no network):
    small numpy ONNX interpreter; ``onnx.reference.ReferenceEvaluator`` as well
    when the installed onnx has it, i.e. onnx >= 1.13), and writes
    ``reference.json`` and the tokenizer/config files transformers.js reads.
+
+``--hidden``, ``--layers``, ``--heads``, ``--intermediate`` and ``--model-id``
+build a larger throwaway model into another ``--out`` (``npm run bench:rank``
+builds a hidden-384 one); their defaults build the committed fixture.
 """
 
 import argparse
@@ -238,15 +242,19 @@ def make_weights(vocab_size, seed=SEED):
         "type": n((TYPE_VOCAB, HIDDEN), 0.05),
     }
     w["emb_ln_g"], w["emb_ln_b"] = ln_params()
+    # Matrix stds were tuned for hidden 64 / intermediate 128; scaled by fan-in for other sizes so
+    # the layers keep the same output scale (word identity still dominates). Exactly 1.0 by default.
+    fh = math.sqrt(64 / HIDDEN)
+    fi = math.sqrt(128 / INTERMEDIATE)
     w["layers"] = []
     for _ in range(LAYERS):
         lw = {
-            "q_w": n((HIDDEN, HIDDEN), 0.12), "q_b": n((HIDDEN,), 0.02),
-            "k_w": n((HIDDEN, HIDDEN), 0.12), "k_b": n((HIDDEN,), 0.02),
-            "v_w": n((HIDDEN, HIDDEN), 0.06), "v_b": n((HIDDEN,), 0.02),
-            "o_w": n((HIDDEN, HIDDEN), 0.06), "o_b": n((HIDDEN,), 0.02),
-            "i_w": n((HIDDEN, INTERMEDIATE), 0.10), "i_b": n((INTERMEDIATE,), 0.02),
-            "f_w": n((INTERMEDIATE, HIDDEN), 0.06), "f_b": n((HIDDEN,), 0.02),
+            "q_w": n((HIDDEN, HIDDEN), 0.12 * fh), "q_b": n((HIDDEN,), 0.02),
+            "k_w": n((HIDDEN, HIDDEN), 0.12 * fh), "k_b": n((HIDDEN,), 0.02),
+            "v_w": n((HIDDEN, HIDDEN), 0.06 * fh), "v_b": n((HIDDEN,), 0.02),
+            "o_w": n((HIDDEN, HIDDEN), 0.06 * fh), "o_b": n((HIDDEN,), 0.02),
+            "i_w": n((HIDDEN, INTERMEDIATE), 0.10 * fh), "i_b": n((INTERMEDIATE,), 0.02),
+            "f_w": n((INTERMEDIATE, HIDDEN), 0.06 * fi), "f_b": n((HIDDEN,), 0.02),
         }
         lw["ln1_g"], lw["ln1_b"] = ln_params()
         lw["ln2_g"], lw["ln2_b"] = ln_params()
@@ -550,12 +558,29 @@ def write_json(path, obj, indent=2):
 
 
 def main(argv=None):
+    global HIDDEN, LAYERS, HEADS, HEAD_DIM, INTERMEDIATE, MODEL_ID
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tokenizer-dir", default=DEFAULT_TOKENIZER_DIR,
                     help="folder with the real bert-base-uncased tokenizer.json/tokenizer_config.json (default: %(default)s)")
     ap.add_argument("--out", default=DEFAULT_OUT_DIR, help="output folder (default: %(default)s)")
     ap.add_argument("--words", type=int, default=DEFAULT_WORDS, help="ordinary word tokens kept, in vocab order (default: %(default)s)")
+    # Architecture options, for larger throwaway models (bench/rank.mjs builds a hidden-384 one); the
+    # defaults build the committed fixture, byte for byte.
+    ap.add_argument("--hidden", type=int, default=HIDDEN, help="hidden size = embedding dimension (default: %(default)s)")
+    ap.add_argument("--layers", type=int, default=LAYERS, help="transformer layers (default: %(default)s)")
+    ap.add_argument("--heads", type=int, default=HEADS, help="attention heads; must divide --hidden (default: %(default)s)")
+    ap.add_argument("--intermediate", type=int, default=INTERMEDIATE, help="feed-forward size (default: %(default)s)")
+    ap.add_argument("--model-id", default=MODEL_ID, help="model id written to reference.json and README.md (default: %(default)s)")
+    ap.add_argument("--max-bytes", type=int, default=3 * 1024 * 1024, help="fail if the files total more than this (default: %(default)s)")
     args = ap.parse_args(argv)
+
+    if args.hidden <= 0 or args.layers <= 0 or args.heads <= 0 or args.intermediate <= 0 or args.hidden % args.heads:
+        ap.error("--hidden, --layers, --heads and --intermediate must be positive, and --heads must divide --hidden")
+    custom = (args.hidden, args.layers, args.heads, args.intermediate, args.model_id) != (HIDDEN, LAYERS, HEADS, INTERMEDIATE, MODEL_ID)
+    if custom and os.path.abspath(args.out) == DEFAULT_OUT_DIR:
+        ap.error("a model with other --hidden/--layers/--heads/--intermediate/--model-id needs its own --out (it would replace the committed fixture)")
+    HIDDEN, LAYERS, HEADS, INTERMEDIATE, MODEL_ID = args.hidden, args.layers, args.heads, args.intermediate, args.model_id
+    HEAD_DIM = HIDDEN // HEADS
 
     tok_dir = os.path.abspath(args.tokenizer_dir)
     out_dir = os.path.abspath(args.out)
@@ -748,7 +773,7 @@ def main(argv=None):
     digests = {f: hashlib.sha256(open(os.path.join(out_dir, f), "rb").read()).hexdigest()[:16] for f in files}
     n_params = w["word"].size + w["pos"].size + w["type"].size + 2 * HIDDEN + sum(v.size for lw in w["layers"] for v in lw.values())
     table = "\n".join(f"| `{f}` | {sizes[f]:,} | `{digests[f]}` |" for f in files)
-    readme = f"""# localrank-tiny-bert (test fixture, random weights)
+    readme = f"""# {MODEL_ID} (test fixture, random weights)
 
 A tiny BERT-architecture sentence encoder laid out as transformers.js loads a
 model from a local path: `env.localModelPath = '<abs>/test/fixtures/models/'`,
@@ -831,7 +856,7 @@ word-overlap similarity margin.
     for f in files + ["README.md"]:
         print(f"  {os.path.join(os.path.relpath(out_dir, REPO_ROOT), f)}  {os.path.getsize(os.path.join(out_dir, f)):,} bytes")
     print(f"total {total:,} bytes")
-    assert total < 3 * 1024 * 1024, total
+    assert total < args.max_bytes, total
     return 0
 
 
