@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../src/engine/ranking/random.js';
 import { topK } from '../src/engine/ranking/topk.js';
+import { mthLargest } from '../src/engine/ranking/popularity.js';
 
 /** Full stable sort: score descending (NaN as -Infinity), then index ascending. */
 function naive(scores: ArrayLike<number>, k: number, subset?: ArrayLike<number>): number[] {
@@ -45,5 +46,17 @@ describe('topK', () => {
     expect([...topK(new Float64Array(0), 5)]).toEqual([]);
     // NaN ties with -Infinity and goes by index.
     expect([...topK(Float64Array.from([NaN, -Infinity, NaN]), 3)]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('mthLargest (quickselect)', () => {
+  it('agrees with a sort on random data with ties and NaN', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const rng = mulberry32(seed);
+      const n = 1 + Math.floor(rng() * 300);
+      const values = Float64Array.from({ length: n }, () => (rng() < 0.05 ? NaN : Math.floor(rng() * (rng() < 0.5 ? 5 : 1000))));
+      const sorted = Array.from(values, (v) => (Number.isNaN(v) ? -Infinity : v)).sort((a, b) => b - a);
+      for (const m of [1, Math.ceil(n / 10), Math.ceil(n / 5), n]) expect(mthLargest(values, m)).toBe(sorted[m - 1]);
+    }
   });
 });

@@ -364,11 +364,7 @@ export class Engine {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const features = this.featuresOf(item);
-      let row = features.vectors.get(id);
-      if (!row) {
-        const v = item.vector;
-        if (v !== undefined && v.encoder === id && v.values.length === dimension) features.vectors.set(id, (row = normalizeInPlace(Float32Array.from(v.values))));
-      }
+      const row = readyRow(features, id, dimension);
       if (row) out[i] = row;
       else {
         missing.push(i);
@@ -385,24 +381,41 @@ export class Engine {
     return out;
   }
 
-  /** Items' lexical vectors as sparse rows (tens of non-zeros among 512), computed once per item. */
-  private async lexicalRows(items: readonly Item[]): Promise<SparseRow[]> {
-    const out = new Array<SparseRow>(items.length);
-    const missing: ItemFeatures[] = [];
-    const at: number[] = [];
-    items.forEach((item, i) => {
-      const features = this.featuresOf(item);
-      if (features.lexical) out[i] = features.lexical;
-      else {
-        missing.push(features);
-        at.push(i);
-      }
-    });
-    if (missing.length > 0) {
-      const dense = await this.lexical.embed(missing.map((f) => f.text));
-      missing.forEach((f, j) => (out[at[j]!] = f.lexical = sparsify(dense[j]!)));
+  /**
+   * What ranking reads for every candidate, in one pass over them: the sparse
+   * lexical row and, when a model serves, its vector (precomputed or embedded
+   * once per item).
+   */
+  private async rankingRows(encoder: Encoder, items: readonly Item[]): Promise<{ lexicalRows: SparseRow[]; modelRows: Float32Array[] | null }> {
+    const n = items.length;
+    const lexicalRows = new Array<SparseRow>(n);
+    const modelRows = encoder === this.lexical ? null : new Array<Float32Array>(n);
+    const { id, dimension } = encoder.info;
+    const noLexical: number[] = [];
+    const noModel: number[] = [];
+    const features = new Array<ItemFeatures>(n);
+    for (let i = 0; i < n; i++) {
+      const item = items[i]!;
+      const f = (features[i] = this.featuresOf(item));
+      if (f.lexical) lexicalRows[i] = f.lexical;
+      else noLexical.push(i);
+      if (!modelRows) continue;
+      const row = readyRow(f, id, dimension);
+      if (row) modelRows[i] = row;
+      else noModel.push(i);
     }
-    return out;
+    if (noLexical.length > 0) {
+      const dense = await this.lexical.embed(noLexical.map((i) => features[i]!.text));
+      noLexical.forEach((i, j) => (lexicalRows[i] = features[i]!.lexical = sparsify(dense[j]!)));
+    }
+    if (modelRows && noModel.length > 0) {
+      const vectors = await this.embed(encoder, noModel.map((i) => features[i]!.text));
+      noModel.forEach((i, j) => {
+        modelRows[i] = vectors[j]!;
+        features[i]!.vectors.set(id, vectors[j]!);
+      });
+    }
+    return { lexicalRows, modelRows };
   }
 
   /** The interests and session intent of one encoder's space, as they stand at `now`. */
@@ -528,13 +541,15 @@ export class Engine {
       ...(options.excludeSeen ? summary.seen : []),
       ...(anchor ? [anchor.item.id] : []),
     ]);
-    const kept = filterCandidates(candidates, options.filter)
-      .map((i) => candidates[i]!)
-      .filter((item) => !excluded.has(item.id));
+    const kept =
+      options.filter || excluded.size > 0
+        ? filterCandidates(candidates, options.filter)
+            .map((i) => candidates[i]!)
+            .filter((item) => !excluded.has(item.id))
+        : candidates;
     const k = Math.min(options.k ?? kept.length, kept.length);
 
-    const lexicalRows = await this.lexicalRows(kept);
-    const modelRows = encoder === this.lexical ? null : await this.vectorsFor(encoder, kept);
+    const { lexicalRows, modelRows } = await this.rankingRows(encoder, kept);
     warnings.push(...foreignVectorWarnings(encoder.info, kept));
     const [queryVectors, anchorVectors] = await Promise.all([
       options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
@@ -713,6 +728,18 @@ export class Engine {
     await this.model?.dispose?.();
     this.model = null;
   }
+}
+
+/**
+ * The item's unit vector in an encoder's space when it needs no embedding:
+ * computed before, or precomputed by that encoder (normalised and kept).
+ */
+function readyRow(features: ItemFeatures, encoderId: string, dimension: number): Float32Array | undefined {
+  let row = features.vectors.get(encoderId);
+  if (row) return row;
+  const v = features.item.vector;
+  if (v !== undefined && v.encoder === encoderId && v.values.length === dimension) features.vectors.set(encoderId, (row = normalizeInPlace(Float32Array.from(v.values))));
+  return row;
 }
 
 /** One warning per kind of precomputed vector the serving encoder cannot use (those items are embedded again). */

@@ -59,6 +59,8 @@ type ComponentName = keyof ScoreComponents;
 
 export interface Scored {
   score: Float64Array;
+  /** The candidates' popularity (0 when absent), which the reasons read too. */
+  popularity: Float64Array;
   /** Each component's value per candidate, for the components that applied to this ranking. */
   components: Partial<Record<ComponentName, Float64Array>>;
   /** Per candidate: the item's strongest own affinity, for the reason (null entries when none). */
@@ -110,7 +112,8 @@ export function scoreCandidates(input: ScoringInput): Scored {
   const { candidates, spaces, weights } = input;
   const n = candidates.length;
   const components: Scored['components'] = {};
-  const popularity = Float64Array.from(candidates, (c) => c.popularity ?? 0);
+  const popularity = new Float64Array(n);
+  for (let i = 0; i < n; i++) popularity[i] = candidates[i]!.popularity ?? 0;
   components.prior = priorScores(popularity, input.longTailExponent);
 
   const content = spaces.map(contentInSpace).filter((c): c is Float64Array => c !== null);
@@ -146,7 +149,7 @@ export function scoreCandidates(input: ScoringInput): Scored {
     if (!w) continue;
     for (let i = 0; i < n; i++) score[i]! += w * values[i]!;
   }
-  return { score, components, affinityBest };
+  return { score, popularity, components, affinityBest };
 }
 
 /** What the reasons of one ranking share. */
@@ -167,9 +170,8 @@ export interface ExplainContext {
 /** Builds the per-ranking facts that several candidates' reasons read (the popular and long-tail masks). */
 export function explainer(ctx: ExplainContext): (i: number) => { components: ScoreComponents; reasons: Reason[] } {
   const { candidates, scored } = ctx;
-  const popularity = Float64Array.from(candidates, (c) => c.popularity ?? 0);
-  const popular = topShareMask(popularity, POPULAR_SHARE);
-  const longTail = longTailMask(popularity);
+  const popular = topShareMask(scored.popularity, POPULAR_SHARE);
+  const longTail = longTailMask(scored.popularity);
   const personal = scored.components.content !== undefined || scored.components.affinity !== undefined;
   return (i) => {
     const item = candidates[i]!;

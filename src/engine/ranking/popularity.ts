@@ -4,7 +4,6 @@
  * ("long tail", "popular now").
  */
 import { LocalRankError } from '../../errors.js';
-import { topK } from './topk.js';
 
 /** Popularity as read here: finite and >= 0, anything else is 0. */
 const cleanPopularity = (p: number): number => (Number.isFinite(p) && p > 0 ? p : 0);
@@ -58,9 +57,45 @@ export function priorScores(popularity: Float64Array, longTailExponent = 1): Flo
 export function topShareThreshold(values: Float64Array, share: number): number {
   const m = Math.ceil(Math.min(1, Math.max(0, share)) * values.length - 1e-9);
   if (m <= 0) return Infinity;
-  const top = topK(values, m);
-  const v = values[top[m - 1]!]!;
-  return v === v ? v : -Infinity;
+  return mthLargest(values, m);
+}
+
+/**
+ * The `m`-th largest of `values` (1 <= m <= n; NaN reads as -Infinity), by
+ * quickselect on a copy: O(n) expected. The shares asked for here are a tenth
+ * or a fifth of the candidates, where a top-k heap costs O(n log m).
+ */
+export function mthLargest(values: Float64Array, m: number): number {
+  const n = values.length;
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    a[i] = v === v ? v : -Infinity;
+  }
+  const target = n - m; // its index in ascending order
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // Now a[lo..j] <= pivot <= a[i..hi], and everything strictly between equals the pivot.
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return pivot;
+  }
+  return a[target]!;
 }
 
 /**
