@@ -1,25 +1,17 @@
 // The synthetic catalogue and profile of `npm run bench:rank`, shared by the page, the naive
-// worker (browser and Node) and the Node engine worker: plain ESM, no imports, deterministic
+// worker (browser and Node) and the Node engine worker: plain ESM (importing only bench/prng.mjs), deterministic
 // (the same seed gives the same items in every place, so every runner ranks the same data).
 //
 // 50,000 items in 20 departments. Each item: id, title, category (department > sub-category),
 // brand, price, heavy-tailed popularity, and a precomputed unit vector of DIM values near its
 // sub-category's direction, near its department's centre.
 
+import { mulberry32 } from './prng.mjs';
+
 export const DIM = 384;
 export const CATALOG_SIZE = 50_000;
 export const CATALOG_SEED = 20260115;
 
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** [department, sub-categories, nouns, brands] */
 const DEPARTMENTS = [

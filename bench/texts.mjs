@@ -2,16 +2,7 @@
 // Generated here from small word lists (no third-party data); the same seed
 // always gives the same texts, so runs are comparable.
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './prng.mjs';
 
 const BRANDS = ['Northpeak', 'Aurelia', 'Kestrel', 'Bluefin', 'Oakridge', 'Lumen', 'Vireo', 'Harbor & Pine', 'Solace', 'Ironwood', 'Meridian', 'Tidewater', 'Copperline', 'Fernhill', 'Quill', 'Brightside'];
 

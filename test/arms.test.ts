@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LocalRankError } from '../src/errors.js';
 import { assignArm, newLocalId } from '../src/engine/offers/arms.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
+import { caught } from './caught.js';
 
 /** A reproducible byte source for ids (tests only). */
 function seededBytes(seed: number): (bytes: Uint8Array) => void {
@@ -11,15 +11,6 @@ function seededBytes(seed: number): (bytes: Uint8Array) => void {
   };
 }
 
-function thrown(fn: () => unknown): LocalRankError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a LocalRankError');
-}
 
 const N = 10_000;
 
@@ -91,7 +82,7 @@ describe('assignArm', () => {
     ['split 1', () => assignArm('e', 'id', 1), 'split'],
     ['split NaN', () => assignArm('e', 'id', NaN), 'split'],
   ])('%s: INVALID_ARGUMENT naming %s', (_, fn, field) => {
-    const error = thrown(fn);
+    const error = caught(fn);
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe(field);
   });

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LocalRankError } from '../src/errors.js';
 import { experimentReport, type OfferOutcome } from '../src/engine/offers/experiment.js';
 import { suggestPrice, validateOfferBounds, type OfferBounds, type OfferOptions } from '../src/engine/offers/offer.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
+import { caught } from './caught.js';
 
 /** The error `fn` throws (fails the test when it throws none). */
-function thrown(fn: () => unknown): LocalRankError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a LocalRankError');
-}
 
 /** The bounds every suggestion must respect, computed from the options directly. */
 function limits(b: OfferBounds): { lo: number; hi: number } {
@@ -61,13 +52,13 @@ describe('validateOfferBounds', () => {
     ['currencyStep 0', { listPrice: 20, floor: 10, currencyStep: 0 }, 'options.currencyStep'],
     ['allowAboveList not boolean', { listPrice: 20, floor: 10, allowAboveList: 'yes' }, 'options.allowAboveList'],
   ])('%s: INVALID_ARGUMENT naming %s', (_, raw, field) => {
-    const error = thrown(() => validateOfferBounds(raw));
+    const error = caught(() => validateOfferBounds(raw));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe(field);
   });
 
   it('explains the discount-only default when the ceiling is above the list price', () => {
-    expect(thrown(() => validateOfferBounds({ listPrice: 20, floor: 10, ceiling: 25 })).message).toMatch(/discount-only.*allowAboveList/);
+    expect(caught(() => validateOfferBounds({ listPrice: 20, floor: 10, ceiling: 25 })).message).toMatch(/discount-only.*allowAboveList/);
     expect(validateOfferBounds({ listPrice: 20, floor: 10, ceiling: 25, allowAboveList: true }).ceiling).toBe(25);
   });
 });
@@ -152,7 +143,7 @@ describe('suggestPrice (hand-checked)', () => {
   });
 
   it('rejects an unknown arm', () => {
-    const error = thrown(() => suggestPrice(0.5, b, 'both' as 'control'));
+    const error = caught(() => suggestPrice(0.5, b, 'both' as 'control'));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe('arm');
   });
@@ -268,7 +259,7 @@ describe('experimentReport', () => {
     ['missing item', { type: 'offer_shown', experiment: 'e', arm: 'control', timestamp: 1 }, 'outcomes[0].itemId'],
     ['not an object', 'offer_shown', 'outcomes[0]'],
   ])('%s: INVALID_ARGUMENT naming %s', (_, raw, field) => {
-    const error = thrown(() => experimentReport([raw as OfferOutcome]));
+    const error = caught(() => experimentReport([raw as OfferOutcome]));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe(field);
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { estimateShares, projectToSimplex } from '../src/aggregate.js';
-import { LocalRankError } from '../src/errors.js';
 import {
   createLdpReport,
   OTHER_CATEGORY,
@@ -10,16 +9,8 @@ import {
   type LdpReport,
 } from '../src/engine/privacy/randomized-response.js';
 import { mulberry32, type Rng } from '../src/engine/ranking/random.js';
+import { caught } from './caught.js';
 
-function thrown(fn: () => unknown): LocalRankError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a LocalRankError');
-}
 
 /** An index drawn from the distribution `weights` (summing to 1). */
 function draw(weights: readonly number[], rng: Rng): number {
@@ -64,7 +55,7 @@ describe('responseProbabilities', () => {
     ['a category list of only other', () => reportCategories([OTHER_CATEGORY]), 'options.categories'],
     ['duplicate categories', () => reportCategories(['a', 'b', 'a']), 'options.categories[2]'],
   ])('%s: INVALID_ARGUMENT naming %s', (_, fn, field) => {
-    const error = thrown(fn);
+    const error = caught(fn);
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe(field);
   });
@@ -216,7 +207,7 @@ describe('estimateShares', () => {
     ['not a report', () => [{ format: 'something' }], 'reports[0]'],
   ])('%s: INVALID_ARGUMENT naming %s', (_, make, field) => {
     const base = simulate(2, 1, 3);
-    const error = thrown(() => estimateShares(make(base) as LdpReport[]));
+    const error = caught(() => estimateShares(make(base) as LdpReport[]));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.field).toBe(field);
   });

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LocalRankError } from '../src/errors.ts';
 import { EVENT_TYPES, validateArray, validateEvent, validateItem } from '../src/engine/validate.ts';
 import type { ErrorCode } from '../src/types.ts';
+import { caught } from './caught.js';
 
 const NOW = Date.UTC(2024, 5, 15, 12, 0, 0);
 const DAY = 24 * 3600 * 1000;
 const known = (id: string): boolean => id === 'known' || id === 'k2';
 
-function caught(fn: () => unknown): LocalRankError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a LocalRankError, nothing was thrown');
-}
 
 function expectRejected(fn: () => unknown, code: ErrorCode, field: string): void {
   const error = caught(fn);
