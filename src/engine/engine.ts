@@ -35,8 +35,9 @@ import { createLdpReport, validateEpsilon } from './privacy/randomized-response.
 import { topListedCategory } from './summary/describe.js';
 import { affinityScorer } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
-import type { SparseRow } from './ranking/scores.js';
+import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
+import { ItemIndex } from './item-index.js';
 import { filterCandidates, orderCandidates, validateRankOptions, validateRecentOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
 import { openNamespaceStorage } from './storage.js';
@@ -49,17 +50,6 @@ import { eventWeight, toJSON as summaryToJSON } from './summary/summary.js';
 import type { SummaryConfig } from './summary/types.js';
 import { DAY_MS, resolveSummaryConfig } from './summary/types.js';
 import { validateArray, validateEvent, validateItem } from './validate.js';
-import { normalizeInPlace } from './vector.js';
-
-/** What the engine derives from an item once and reuses in every ranking. */
-interface ItemFeatures {
-  item: Item;
-  text: string;
-  /** Sparse lexical vector (the lexical space of the content score). */
-  lexical?: SparseRow;
-  /** Unit vectors by encoder id. */
-  vectors: Map<string, Float32Array>;
-}
 
 /** What the engine needs from its surroundings; the worker passes real ones, tests pass fakes. */
 export interface EngineDependencies extends StorageDependencies {
@@ -78,8 +68,8 @@ export interface InitResult {
 const MAX_BATCH = 10_000;
 const MAX_CANDIDATES = 100_000;
 const MAX_ITEM_TEXT = 2_000;
-/** In-memory vectors kept per encoder (beyond this the oldest go; the IndexedDB cache still has them). */
-const MAX_MEMO = 60_000;
+/** In-memory vectors of non-item texts (queries) kept per encoder; beyond this the oldest go. */
+const MAX_MEMO = 5_000;
 const PROBE_TEXTS = ['trail running shoes', 'stainless steel chef knife', 'wireless noise cancelling headphones', 'organic green tea'];
 
 const VERBS: Record<EventType, string> = {
@@ -113,13 +103,8 @@ export class Engine {
   private summaryConfig!: SummaryConfig;
   private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
-  /**
-   * Per-item derived data by item id, valid while the entry's `item` is the
-   * item object in use (an upsert of the same id replaces it). A Map by id
-   * rather than a WeakMap by object: this lookup runs for every candidate of
-   * every ranking, and string keys are several times faster.
-   */
-  private readonly itemFeatures = new Map<string, ItemFeatures>();
+  /** What ranking reads per item (text, popularity, lexical rows, vectors), by slot in typed arrays. */
+  private index = new ItemIndex(itemText);
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -220,24 +205,18 @@ export class Engine {
     return { choice, encoder };
   }
 
-  private async embed(encoder: Encoder, texts: readonly string[]): Promise<Float32Array[]> {
+  /** Embeds texts, remembering them in memory (item texts are not: the item index keeps those vectors). */
+  private async embed(encoder: Encoder, texts: readonly string[], remember = true): Promise<Float32Array[]> {
     let memo = this.memo.get(encoder.info.id);
     if (!memo) this.memo.set(encoder.info.id, (memo = new Map()));
     const missing = [...new Set(texts.filter((t) => !memo!.has(t)))];
+    if (missing.length > 0 && !remember) {
+      const fresh = new Map<string, Float32Array>();
+      (await this.embedNow(encoder, missing)).forEach((v, i) => fresh.set(missing[i]!, v));
+      return texts.map((t) => memo!.get(t) ?? fresh.get(t)!);
+    }
     if (missing.length > 0) {
-      let vectors: Float32Array[];
-      try {
-        vectors = await encoder.embed(missing);
-      } catch (error) {
-        const e = toLocalRankError(error, 'INFERENCE_FAILED');
-        if (encoder === this.model) {
-          // The model is unusable in this worker; keep serving lexically and let the client restart us.
-          this.model = null;
-          this.emit('error', e.toJSON());
-          this.emit('encoder', this.lexical.info);
-        }
-        throw e;
-      }
+      const vectors = await this.embedNow(encoder, missing);
       missing.forEach((t, i) => memo!.set(t, vectors[i]!));
       for (const t of memo.keys()) {
         if (memo.size <= MAX_MEMO) break;
@@ -245,6 +224,22 @@ export class Engine {
       }
     }
     return texts.map((t) => memo!.get(t)!);
+  }
+
+  /** One inference call; an inference failure of the model takes it out of service (the client restarts the worker). */
+  private async embedNow(encoder: Encoder, texts: readonly string[]): Promise<Float32Array[]> {
+    try {
+      return await encoder.embed(texts);
+    } catch (error) {
+      const e = toLocalRankError(error, 'INFERENCE_FAILED');
+      if (encoder === this.model) {
+        // The model is unusable in this worker; keep serving lexically and let the client restart us.
+        this.model = null;
+        this.emit('error', e.toJSON());
+        this.emit('encoder', this.lexical.info);
+      }
+      throw e;
+    }
   }
 
   private requireInit(): void {
@@ -345,77 +340,38 @@ export class Engine {
     });
   }
 
-  private featuresOf(item: Item): ItemFeatures {
-    let f = this.itemFeatures.get(item.id);
-    if (f?.item !== item) this.itemFeatures.set(item.id, (f = { item, text: itemText(item), vectors: new Map() }));
-    return f!;
+  /** Makes sure the slots have their lexical rows. */
+  private async ensureLexical(slots: Int32Array): Promise<void> {
+    const missing = this.index.missingLexical(slots);
+    if (missing.length === 0) return;
+    const dense = await this.lexical.embed(missing.map((i) => this.index.text(slots[i]!)));
+    missing.forEach((i, j) => this.index.setLexical(slots[i]!, sparsify(dense[j]!)));
+  }
+
+  /** Makes sure the slots have vectors in a model's space: precomputed by that model, or embedded once. */
+  private async ensureVectors(encoder: Encoder, slots: Int32Array): Promise<void> {
+    const { id, dimension } = encoder.info;
+    const missing = this.index.missingVectors(id, dimension, slots);
+    if (missing.length === 0) return;
+    const vectors = await this.embed(encoder, missing.map((i) => this.index.text(slots[i]!)), false);
+    missing.forEach((i, j) => this.index.setVector(id, dimension, slots[i]!, vectors[j]!));
   }
 
   /**
-   * Unit vectors of items in an encoder's space: the item's precomputed vector
-   * when that encoder made it, otherwise embedded; either way kept with the
-   * item for later rankings.
+   * Unit vectors of items in an encoder's space (views: do not modify). A
+   * model's come from the index (precomputed or embedded once per item); the
+   * lexical encoder's are expanded from the sparse rows.
    */
   private async vectorsFor(encoder: Encoder, items: readonly Item[]): Promise<Float32Array[]> {
+    const slots = this.index.slotsOf(items);
     const { id, dimension } = encoder.info;
-    const out = new Array<Float32Array>(items.length);
-    const missing: number[] = [];
-    const missingFeatures: ItemFeatures[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      const features = this.featuresOf(item);
-      const row = readyRow(features, id, dimension);
-      if (row) out[i] = row;
-      else {
-        missing.push(i);
-        missingFeatures.push(features);
-      }
+    if (encoder === this.lexical) {
+      await this.ensureLexical(slots);
+      const rows = this.index.lexicalRows(slots);
+      return items.map((_, i) => densify(rows, i, dimension));
     }
-    if (missing.length > 0) {
-      const vectors = await this.embed(encoder, missingFeatures.map((f) => f.text));
-      missing.forEach((i, j) => {
-        out[i] = vectors[j]!;
-        missingFeatures[j]!.vectors.set(id, vectors[j]!);
-      });
-    }
-    return out;
-  }
-
-  /**
-   * What ranking reads for every candidate, in one pass over them: the sparse
-   * lexical row and, when a model serves, its vector (precomputed or embedded
-   * once per item).
-   */
-  private async rankingRows(encoder: Encoder, items: readonly Item[]): Promise<{ lexicalRows: SparseRow[]; modelRows: Float32Array[] | null }> {
-    const n = items.length;
-    const lexicalRows = new Array<SparseRow>(n);
-    const modelRows = encoder === this.lexical ? null : new Array<Float32Array>(n);
-    const { id, dimension } = encoder.info;
-    const noLexical: number[] = [];
-    const noModel: number[] = [];
-    const features = new Array<ItemFeatures>(n);
-    for (let i = 0; i < n; i++) {
-      const item = items[i]!;
-      const f = (features[i] = this.featuresOf(item));
-      if (f.lexical) lexicalRows[i] = f.lexical;
-      else noLexical.push(i);
-      if (!modelRows) continue;
-      const row = readyRow(f, id, dimension);
-      if (row) modelRows[i] = row;
-      else noModel.push(i);
-    }
-    if (noLexical.length > 0) {
-      const dense = await this.lexical.embed(noLexical.map((i) => features[i]!.text));
-      noLexical.forEach((i, j) => (lexicalRows[i] = features[i]!.lexical = sparsify(dense[j]!)));
-    }
-    if (modelRows && noModel.length > 0) {
-      const vectors = await this.embed(encoder, noModel.map((i) => features[i]!.text));
-      noModel.forEach((i, j) => {
-        modelRows[i] = vectors[j]!;
-        features[i]!.vectors.set(id, vectors[j]!);
-      });
-    }
-    return { lexicalRows, modelRows };
+    await this.ensureVectors(encoder, slots);
+    return Array.from(slots, (slot) => this.index.vector(id, dimension, slot)!);
   }
 
   /** The interests and session intent of one encoder's space, as they stand at `now`. */
@@ -549,14 +505,21 @@ export class Engine {
         : candidates;
     const k = Math.min(options.k ?? kept.length, kept.length);
 
-    const { lexicalRows, modelRows } = await this.rankingRows(encoder, kept);
+    const slots = this.index.slotsOf(kept);
+    await this.ensureLexical(slots);
+    const lexicalRows = this.index.lexicalRows(slots);
+    let modelRows: DenseGather | null = null;
+    if (encoder !== this.lexical) {
+      await this.ensureVectors(encoder, slots);
+      modelRows = this.index.vectorRows(encoder.info.id, encoder.info.dimension, slots);
+    }
     warnings.push(...foreignVectorWarnings(encoder.info, kept));
     const [queryVectors, anchorVectors] = await Promise.all([
       options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
       anchor?.mode === 'similarTo' ? Promise.all(encoders.map((e) => this.vectorsFor(e, [anchor.item]).then((v) => v[0]!))) : null,
     ]);
     const spaces: SpaceInput[] = encoders.map((e, s) => ({
-      rows: e === this.lexical ? { sparse: lexicalRows, dim: e.info.dimension } : { rows: modelRows!, dim: e.info.dimension },
+      rows: e === this.lexical ? { csr: lexicalRows, dim: e.info.dimension } : { dense: modelRows!, dim: e.info.dimension },
       ...this.probes(e, now),
       query: queryVectors?.[s] ?? null,
       context: anchorVectors?.[s] ?? null,
@@ -575,7 +538,9 @@ export class Engine {
       ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
     });
 
-    const rowOf = (i: number): Float32Array => modelRows?.[i] ?? densify(lexicalRows[i]!, this.lexical.info.dimension);
+    const dim = encoder.info.dimension;
+    const rowOf = (i: number): Float32Array =>
+      modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
     const order = orderCandidates(scored.score, kept, rowOf, k, options);
     const explain = explainer({
       candidates: kept,
@@ -716,8 +681,10 @@ export class Engine {
     await this.storage.destroy();
     this.storage.close();
     if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
-    // The catalogue is the host's data, not the person's: it stays.
+    // The catalogue is the host's data, not the person's: it stays. The index goes: it also holds the
+    // items of the person's history.
     this.memo.clear();
+    this.index = new ItemIndex(itemText);
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
     // in-memory profile serves, and no LocalRank database exists.
     this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);
@@ -728,18 +695,6 @@ export class Engine {
     await this.model?.dispose?.();
     this.model = null;
   }
-}
-
-/**
- * The item's unit vector in an encoder's space when it needs no embedding:
- * computed before, or precomputed by that encoder (normalised and kept).
- */
-function readyRow(features: ItemFeatures, encoderId: string, dimension: number): Float32Array | undefined {
-  let row = features.vectors.get(encoderId);
-  if (row) return row;
-  const v = features.item.vector;
-  if (v !== undefined && v.encoder === encoderId && v.values.length === dimension) features.vectors.set(encoderId, (row = normalizeInPlace(Float32Array.from(v.values))));
-  return row;
 }
 
 /** One warning per kind of precomputed vector the serving encoder cannot use (those items are embedded again). */

@@ -202,7 +202,7 @@ export function rowAgainstProbes(x: Float32Array, a: number, q: Float32Array, co
  * not arithmetic, bounds this loop in V8; this is about 1.3x faster than one
  * row at a time.
  */
-function dot2x4(x: Float32Array, y: Float32Array, q: Float32Array, b0: number, dim: number, out: Float64Array, o: number, stride: number): void {
+function dot2x4(x: Float32Array, xa: number, y: Float32Array, ya: number, q: Float32Array, b0: number, dim: number, out: Float64Array, o: number, stride: number): void {
   const b1 = b0 + dim;
   const b2 = b1 + dim;
   const b3 = b2 + dim;
@@ -215,8 +215,8 @@ function dot2x4(x: Float32Array, y: Float32Array, q: Float32Array, b0: number, d
   let c2 = 0;
   let c3 = 0;
   for (let t = 0; t < dim; t++) {
-    const v = x[t]!;
-    const w = y[t]!;
+    const v = x[xa + t]!;
+    const w = y[ya + t]!;
     const q0 = q[b0 + t]!;
     const q1 = q[b1 + t]!;
     const q2 = q[b2 + t]!;
@@ -240,13 +240,13 @@ function dot2x4(x: Float32Array, y: Float32Array, q: Float32Array, b0: number, d
   out[o + stride + 3] = c3;
 }
 
-/** `out[j]` and `out[count + j]`: rows `x` and `y` against the `count` probe rows of `q` (blocks of 4 for both rows at once). */
-function twoRowsAgainstProbes(x: Float32Array, y: Float32Array, q: Float32Array, count: number, dim: number, out: Float64Array): void {
+/** `out[j]` and `out[count + j]`: the rows of `x` at `xa` and of `y` at `ya` against the `count` probe rows of `q` (blocks of 4 for both rows at once). */
+function twoRowsAgainstProbes(x: Float32Array, xa: number, y: Float32Array, ya: number, q: Float32Array, count: number, dim: number, out: Float64Array): void {
   let j = 0;
-  for (; j + 4 <= count; j += 4) dot2x4(x, y, q, j * dim, dim, out, j, count);
+  for (; j + 4 <= count; j += 4) dot2x4(x, xa, y, ya, q, j * dim, dim, out, j, count);
   for (; j < count; j++) {
-    out[j] = dotAt(x, 0, q, j * dim, dim);
-    out[count + j] = dotAt(y, 0, q, j * dim, dim);
+    out[j] = dotAt(x, xa, q, j * dim, dim);
+    out[count + j] = dotAt(y, ya, q, j * dim, dim);
   }
 }
 
@@ -254,11 +254,9 @@ function twoRowsAgainstProbes(x: Float32Array, y: Float32Array, q: Float32Array,
  * `out[j] = x · q_j` for a sparse row against probes stored transposed
  * (`qT[t * count + j]`), so the probes' values for one non-zero are adjacent.
  */
-export function sparseAgainstProbes(x: SparseRow, qT: Float32Array, count: number, out: Float64Array): void {
-  const { index, value } = x;
-  const nnz = index.length;
+export function sparseAgainstProbes(index: Uint16Array, value: Float32Array, start: number, nnz: number, qT: Float32Array, count: number, out: Float64Array): void {
   out.fill(0, 0, count);
-  for (let k = 0; k < nnz; k++) {
+  for (let k = start, end = start + nnz; k < end; k++) {
     const v = value[k]!;
     const base = index[k]! * count;
     for (let j = 0; j < count; j++) out[j]! += v * qT[base + j]!;
@@ -269,15 +267,41 @@ function checkDim(v: Float32Array, dim: number, field: string): void {
   if (v.length !== dim) throw new LocalRankError('INVALID_ARGUMENT', `${field} has ${v.length} dimensions, candidates have ${dim}`, field);
 }
 
-/** The dense vector of `dim` numbers a sparse row stands for. */
-export function densify(x: SparseRow, dim: number): Float32Array {
+/** The dense vector of `dim` numbers that row `i` of CSR rows stands for. */
+export function densify(rows: SparseGather, i: number, dim: number): Float32Array {
   const out = new Float32Array(dim);
-  for (let k = 0; k < x.index.length; k++) out[x.index[k]!] = x.value[k]!;
+  for (let k = rows.start[i]!, end = k + rows.length[i]!; k < end; k++) out[rows.index[k]!] = rows.value[k]!;
   return out;
 }
 
-/** Candidates as dense rows or as sparse rows, all of length `dim`. */
-export type CandidateRows = VectorRows | { sparse: readonly SparseRow[]; dim: number };
+/** Dense rows gathered from one array: row i is `data[offsets[i] .. offsets[i] + dim)` (an item index's layout). */
+export interface DenseGather {
+  data: Float32Array;
+  offsets: Int32Array;
+}
+
+/** Sparse rows in CSR form: row i's non-zeros are at `[start[i], start[i] + length[i])` of `index` and `value`. */
+export interface SparseGather {
+  index: Uint16Array;
+  value: Float32Array;
+  start: Int32Array;
+  length: Int32Array;
+}
+
+/** Candidates' vectors, all of length `dim`: separate dense rows, rows in one array, sparse rows, or sparse rows in CSR form. */
+export type CandidateRows =
+  | VectorRows
+  | { dense: DenseGather; dim: number }
+  | { sparse: readonly SparseRow[]; dim: number }
+  | { csr: SparseGather; dim: number };
+
+/** Number of candidates in `rows`. */
+export function rowCount(rows: CandidateRows): number {
+  if ('rows' in rows) return rows.rows.length;
+  if ('dense' in rows) return rows.dense.offsets.length;
+  if ('sparse' in rows) return rows.sparse.length;
+  return rows.csr.start.length;
+}
 
 /**
  * All content similarities in one pass over the candidate rows (see
@@ -289,7 +313,7 @@ export type CandidateRows = VectorRows | { sparse: readonly SparseRow[]; dim: nu
  */
 export function contentScores(candidates: CandidateRows, probes: ContentProbes): ContentScores {
   const dim = candidates.dim;
-  const count = 'rows' in candidates ? candidates.rows.length : candidates.sparse.length;
+  const count = rowCount(candidates);
   let strongest = 0;
   for (const it of probes.interests) if (Number.isFinite(it.strength)) strongest = Math.max(strongest, it.strength);
   const floor = Math.max(0, probes.minRelativeStrength ?? 0) * strongest;
@@ -354,26 +378,38 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     if (sessionOut) sessionOut[i] = cos[o + sessionRow]!;
     if (queryOut) queryOut[i] = cos[o + queryRow]!;
   };
-  if (probeCount > 0 && 'rows' in candidates) {
-    const rows = candidates.rows;
-    rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
+  if (probeCount > 0 && ('rows' in candidates || 'dense' in candidates)) {
+    // Row i is data(i) at offset(i): its own array at 0, or the shared array at its offset.
+    const rows = 'rows' in candidates ? candidates.rows : null;
+    const shared = 'dense' in candidates ? candidates.dense : null;
+    if (rows) rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
+    const data = (i: number): Float32Array => rows?.[i] ?? shared!.data;
+    const offset = (i: number): number => (rows ? 0 : shared!.offsets[i]!);
     let i = 0;
     for (; i + 1 < count; i += 2) {
-      twoRowsAgainstProbes(rows[i]!, rows[i + 1]!, packed, probeCount, dim, cos);
+      twoRowsAgainstProbes(data(i), offset(i), data(i + 1), offset(i + 1), packed, probeCount, dim, cos);
       record(i, 0);
       record(i + 1, probeCount);
     }
     if (i < count) {
-      rowAgainstProbes(rows[i]!, 0, packed, probeCount, dim, cos);
+      rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
       record(i, 0);
     }
-  } else if (probeCount > 0 && 'sparse' in candidates) {
+  } else if (probeCount > 0) {
     const transposed = new Float32Array(probeCount * dim);
     for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * probeCount + j] = packed[j * dim + t]!;
-    candidates.sparse.forEach((row, i) => {
-      sparseAgainstProbes(row, transposed, probeCount, cos);
-      record(i, 0);
-    });
+    if ('csr' in candidates) {
+      const { index, value, start, length } = candidates.csr;
+      for (let i = 0; i < count; i++) {
+        sparseAgainstProbes(index, value, start[i]!, length[i]!, transposed, probeCount, cos);
+        record(i, 0);
+      }
+    } else if ('sparse' in candidates) {
+      candidates.sparse.forEach((row, i) => {
+        sparseAgainstProbes(row.index, row.value, 0, row.index.length, transposed, probeCount, cos);
+        record(i, 0);
+      });
+    }
   }
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
 }
