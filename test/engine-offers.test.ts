@@ -82,7 +82,9 @@ describe('offers', () => {
     const { arm } = await engine.offer('shoe1', BOUNDS);
     await engine.trackOffer('offer_shown', 'shoe1');
     await engine.trackOffer('offer_shown', 'knife');
-    await engine.trackOffer('offer_accepted', 'shoe1');
+    await engine.trackOffer('offer_accepted', 'shoe1', 'call-7');
+    // A call replayed after a worker restart carries the same id and is stored once.
+    await engine.trackOffer('offer_accepted', 'shoe1', 'call-7');
     const report = await engine.experimentReport();
     expect(report).toHaveLength(1);
     expect(report[0]!.arms[arm]).toEqual({ shown: 2, accepted: 1, conversion: 0.5 });

@@ -55,7 +55,10 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
     complements: (itemId, candidates, rankOptions) => host.call((api) => api.complements(itemId, candidates, rankOptions ?? {})),
     recentlyViewed: (recentOptions) => host.call((api) => api.recentlyViewed(recentOptions ?? {})),
     offer: (itemId, offerOptions) => host.call((api) => api.offer(itemId, offerOptions)),
-    trackOffer: (type, itemId) => host.call((api) => api.trackOffer(type, itemId)),
+    trackOffer(type, itemId) {
+      const id = batchId(); // the same id if the call is replayed after a worker restart
+      return host.call((api) => api.trackOffer(type, itemId, id));
+    },
     experimentReport: () => host.call((api) => api.experimentReport()),
     reportInterests: (reportOptions) => host.call((api) => api.reportInterests(reportOptions)),
     profile: () => host.call((api) => api.profile()),

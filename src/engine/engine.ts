@@ -26,7 +26,7 @@ import { resolveOptions } from './options.js';
 import type { ExplainContext, SpaceInput } from './rank.js';
 import { absoluteRelevance, DEFAULT_WEIGHTS, explainer, scoreCandidates } from './rank.js';
 import { assignArm } from './offers/arms.js';
-import type { ExperimentReport } from './offers/experiment.js';
+import type { ExperimentReport, OfferOutcome } from './offers/experiment.js';
 import { experimentReport } from './offers/experiment.js';
 import { suggestPrice, validateOfferBounds } from './offers/offer.js';
 import { appendOutcome, offersLocalId, readOutcomes } from './offers/service.js';
@@ -580,14 +580,16 @@ export class Engine {
     return { ...suggestPrice(score, bounds, arm), experiment, itemId: item.id };
   }
 
-  async trackOffer(type: unknown, itemId: unknown): Promise<void> {
+  async trackOffer(type: unknown, itemId: unknown, callId?: unknown): Promise<void> {
     this.requireInit();
     const { experiment, split } = this.requireEnabled(this.config.offers, 'offers');
     if (type !== 'offer_shown' && type !== 'offer_accepted') throw new LocalRankError('INVALID_ARGUMENT', "type must be 'offer_shown' or 'offer_accepted'", 'type');
     if (typeof itemId !== 'string' || itemId.length === 0) throw new LocalRankError('INVALID_ARGUMENT', 'itemId must be a non-empty string', 'itemId');
     await this.reopenIfForgotten();
     const arm = assignArm(experiment, await offersLocalId(this.storage.settings), split);
-    await appendOutcome(this.storage.settings, { type, experiment, arm, itemId, timestamp: this.deps.now() });
+    const outcome: OfferOutcome = { type, experiment, arm, itemId, timestamp: this.deps.now() };
+    if (typeof callId === 'string' && callId.length > 0) outcome.callId = callId;
+    await appendOutcome(this.storage.settings, outcome);
   }
 
   async experimentReport(): Promise<ExperimentReport> {

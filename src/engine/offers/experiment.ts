@@ -13,6 +13,8 @@ export interface OfferOutcome {
   arm: OfferArm;
   itemId: string;
   timestamp: number;
+  /** The call's id: a call replayed after a worker restart is stored once. */
+  callId?: string;
 }
 
 /** Counts for one arm. `conversion` is accepted / shown, 0 when nothing was shown. */

@@ -26,6 +26,11 @@ export async function readOutcomes(store: KeyValueStore): Promise<OfferOutcome[]
   return Array.isArray(stored) ? stored : [];
 }
 
+/** Adds an outcome, unless one with the same call id is stored already (a replayed call). */
 export async function appendOutcome(store: KeyValueStore, outcome: OfferOutcome): Promise<void> {
-  await store.update<OfferOutcome[]>(OUTCOMES_KEY, (old) => [...(Array.isArray(old) ? old : []), outcome].slice(-MAX_OUTCOMES));
+  await store.update<OfferOutcome[]>(OUTCOMES_KEY, (old) => {
+    const list = Array.isArray(old) ? old : [];
+    if (outcome.callId !== undefined && list.some((o) => o.callId === outcome.callId)) return list;
+    return [...list, outcome].slice(-MAX_OUTCOMES);
+  });
 }
