@@ -526,7 +526,8 @@ export class Engine {
     }));
     const prior = anchor?.mode === 'complements' ? (anchor.item.complements ?? {}) : null;
     // Log-scaled like popularity, relative to the strongest complement among the candidates.
-    const priorMax = prior ? Math.max(0, ...kept.map((item) => prior[item.id] ?? 0)) : 0;
+    let priorMax = 0;
+    if (prior) for (const item of kept) priorMax = Math.max(priorMax, prior[item.id] ?? 0);
     const scored = scoreCandidates({
       candidates: kept,
       spaces,
