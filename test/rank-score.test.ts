@@ -108,7 +108,17 @@ describe('scoreCandidates', () => {
     const dense = toRows(vecs, dim);
     const interests = [{ vector: toRows([Array.from({ length: dim }, () => rng() - 0.5)], dim).rows[0]!, strength: 1 }];
     const a = scoreCandidates(input(items(30), [{ ...space(vecs), rows: dense, interests }]));
-    const b = scoreCandidates(input(items(30), [{ ...space(vecs), rows: { sparse: dense.rows.map(sparsify), dim }, interests }]));
+    // The same rows in CSR form, as the item index keeps lexical rows.
+    const sparse = dense.rows.map(sparsify);
+    const start = new Int32Array(sparse.length);
+    for (let i = 1; i < sparse.length; i++) start[i] = start[i - 1]! + sparse[i - 1]!.index.length;
+    const csr = {
+      index: Uint16Array.from(sparse.flatMap((r) => Array.from(r.index))),
+      value: Float32Array.from(sparse.flatMap((r) => Array.from(r.value))),
+      start,
+      length: Int32Array.from(sparse, (r) => r.index.length),
+    };
+    const b = scoreCandidates(input(items(30), [{ ...space(vecs), rows: { csr, dim }, interests }]));
     a.components.content!.forEach((v, i) => expect(b.components.content![i]).toBeCloseTo(v, 6));
   });
 

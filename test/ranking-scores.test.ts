@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { longTailMask, priorScores, topShareMask } from '../src/engine/ranking/popularity.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import { blend, contentScores, toRows, rescale01, zScore } from '../src/engine/ranking/scores.js';
+import { contentScores, toRows, rescale01, zScore } from '../src/engine/ranking/scores.js';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
 const list = (a: ArrayLike<number>): number[] => Array.from(a);
@@ -95,7 +95,7 @@ describe('contentScores (hand-computed in 2-d)', () => {
   });
 });
 
-describe('zScore, rescale01, blend', () => {
+describe('zScore, rescale01', () => {
   it('zScore: (v - mean) / population std', () => {
     // mean 2.5, variance (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25.
     const z = zScore(Float64Array.from([1, 2, 3, 4]));
@@ -117,16 +117,6 @@ describe('zScore, rescale01, blend', () => {
     expect(list(rescale01(Float64Array.from([5, 5])))).toEqual([0, 0]);
   });
 
-  it('blend sums weighted components', () => {
-    const out = blend([Float64Array.from([1, 2]), Float64Array.from([10, 20])], [0.5, 2]);
-    expect(list(out)).toEqual([20.5, 41]);
-    // A zero weight skips its component: NaN does not leak.
-    expect(list(blend([Float64Array.from([1, 2]), Float64Array.from([NaN, NaN])], [1, 0]))).toEqual([1, 2]);
-    expect(list(blend([], []))).toEqual([]);
-    expect(() => blend([Float64Array.from([1])], [1, 2])).toThrow(/1 components but 2 weights/);
-    expect(() => blend([Float64Array.from([1]), Float64Array.from([1, 2])], [1, 1])).toThrow(/component 1 has 2 entries/);
-    expect(() => blend([Float64Array.from([1])], [NaN])).toThrow(/finite/);
-  });
 });
 
 describe('priorScores', () => {

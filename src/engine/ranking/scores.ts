@@ -288,18 +288,13 @@ export interface SparseGather {
   length: Int32Array;
 }
 
-/** Candidates' vectors, all of length `dim`: separate dense rows, rows in one array, sparse rows, or sparse rows in CSR form. */
-export type CandidateRows =
-  | VectorRows
-  | { dense: DenseGather; dim: number }
-  | { sparse: readonly SparseRow[]; dim: number }
-  | { csr: SparseGather; dim: number };
+/** Candidates' vectors, all of length `dim`: separate dense rows, dense rows in one array, or sparse rows in CSR form. */
+export type CandidateRows = VectorRows | { dense: DenseGather; dim: number } | { csr: SparseGather; dim: number };
 
 /** Number of candidates in `rows`. */
 export function rowCount(rows: CandidateRows): number {
   if ('rows' in rows) return rows.rows.length;
   if ('dense' in rows) return rows.dense.offsets.length;
-  if ('sparse' in rows) return rows.sparse.length;
   return rows.csr.start.length;
 }
 
@@ -395,20 +390,13 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
       rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
       record(i, 0);
     }
-  } else if (probeCount > 0) {
+  } else if (probeCount > 0 && 'csr' in candidates) {
     const transposed = new Float32Array(probeCount * dim);
     for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * probeCount + j] = packed[j * dim + t]!;
-    if ('csr' in candidates) {
-      const { index, value, start, length } = candidates.csr;
-      for (let i = 0; i < count; i++) {
-        sparseAgainstProbes(index, value, start[i]!, length[i]!, transposed, probeCount, cos);
-        record(i, 0);
-      }
-    } else if ('sparse' in candidates) {
-      candidates.sparse.forEach((row, i) => {
-        sparseAgainstProbes(row.index, row.value, 0, row.index.length, transposed, probeCount, cos);
-        record(i, 0);
-      });
+    const { index, value, start, length } = candidates.csr;
+    for (let i = 0; i < count; i++) {
+      sparseAgainstProbes(index, value, start[i]!, length[i]!, transposed, probeCount, cos);
+      record(i, 0);
     }
   }
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
@@ -493,27 +481,5 @@ export function rescale01(values: Float64Array): Float64Array {
     const v = values[i]!;
     out[i] = Number.isFinite(v) ? (v - min) * inv : 0;
   }
-  return out;
-}
-
-/**
- * `sum_c weights[c] * components[c][i]` for every candidate `i`. All
- * components must have the same length (the length of the result; empty
- * without components). Weights must be finite; a weight of 0 skips its
- * component entirely (so its non-finite entries cannot leak in as NaN).
- */
-export function blend(components: readonly Float64Array[], weights: ArrayLike<number>): Float64Array {
-  if (components.length !== weights.length) {
-    throw new LocalRankError('INVALID_ARGUMENT', `${components.length} components but ${weights.length} weights`, 'weights');
-  }
-  const n = components[0]?.length ?? 0;
-  const out = new Float64Array(n);
-  components.forEach((c, j) => {
-    const w = weights[j]!;
-    if (!Number.isFinite(w)) throw new LocalRankError('INVALID_ARGUMENT', `weights[${j}] must be a finite number (got ${w})`, `weights[${j}]`);
-    if (c.length !== n) throw new LocalRankError('INVALID_ARGUMENT', `component ${j} has ${c.length} entries, expected ${n}`, `components[${j}]`);
-    if (w === 0) return;
-    for (let i = 0; i < n; i++) out[i]! += w * c[i]!;
-  });
   return out;
 }
