@@ -11,3 +11,14 @@ export function caught(fn: () => unknown): LocalRankError {
   }
   throw new Error('expected a LocalRankError, nothing was thrown');
 }
+
+/** The LocalRankError `p` rejects with (fails the test when it rejects with something else or resolves). */
+export async function rejected(p: Promise<unknown>): Promise<LocalRankError> {
+  try {
+    await p;
+  } catch (error) {
+    expect(error).toBeInstanceOf(LocalRankError);
+    return error as LocalRankError;
+  }
+  throw new Error('expected a rejection');
+}

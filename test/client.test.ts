@@ -5,6 +5,7 @@ import { expose } from 'comlink';
 import { createLocalRankWith } from '../src/client/create.ts';
 import { LocalRankError } from '../src/errors.ts';
 import type { EncoderInfo, ExportedData, LocalRankErrorInfo, LocalRankEvents, LocalRankOptions, ProfileSummary } from '../src/types.ts';
+import { rejected } from './caught.js';
 
 const LEXICAL: EncoderInfo = { id: 'lexical:v1:512', kind: 'lexical', dimension: 512 };
 const PROFILE: ProfileSummary = {
@@ -140,15 +141,6 @@ const WAIT = { timeout: 5000 };
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function rejection(p: Promise<unknown>): Promise<LocalRankError> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a rejection');
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -212,16 +204,16 @@ describe('client: calls', () => {
     const { lr } = start(h);
     await lr.ready;
 
-    const invalid = await rejection(lr.upsertItems([{ id: 'a', title: 5 as never }]));
+    const invalid = await rejected(lr.upsertItems([{ id: 'a', title: 5 as never }]));
     expect({ name: invalid.name, code: invalid.code, field: invalid.field, message: invalid.message }).toEqual({
       name: 'LocalRankError',
       code: 'INVALID_ITEM',
       field: 'items[0].title',
       message: 'items[0].title must be a string',
     });
-    const unknown = await rejection(lr.rank(['a', 'b', 'x']));
+    const unknown = await rejected(lr.rank(['a', 'b', 'x']));
     expect([unknown.code, unknown.field]).toEqual(['UNKNOWN_ITEM', 'candidates[2]']);
-    const storage = await rejection(lr.forget());
+    const storage = await rejected(lr.forget());
     expect(storage.code).toBe('STORAGE_FAILED');
     expect(storage.field).toBeUndefined();
     expect(storage.toJSON()).toEqual({ code: 'STORAGE_FAILED', message: 'quota exceeded' });
@@ -236,7 +228,7 @@ describe('client: calls', () => {
     }));
     const { lr } = start(h);
     await lr.ready;
-    const error = await rejection(lr.profile());
+    const error = await rejected(lr.profile());
     expect(error.message).toBe('cannot read properties of undefined');
     expect(typeof error.code).toBe('string');
     expect(h.spawn).toHaveBeenCalledTimes(1);
@@ -248,7 +240,7 @@ describe('client: calls', () => {
       init: () => Promise.reject(new LocalRankError('INVALID_ARGUMENT', 'options.maxEvents must be a whole number > 0', 'options.maxEvents')),
     }));
     const { lr } = start(h, { maxEvents: 0 });
-    const error = await rejection(lr.ready);
+    const error = await rejected(lr.ready);
     expect([error.code, error.field]).toEqual(['INVALID_ARGUMENT', 'options.maxEvents']);
   });
 
@@ -302,7 +294,7 @@ describe('client: restarts', () => {
     const { lr } = start(h);
     await lr.ready;
     const pending = lr.track({ type: 'search', query: 'q' });
-    const settled = rejection(pending);
+    const settled = rejected(pending);
     await vi.waitFor(() => expect(h.engine(0).tracks).toHaveLength(1), WAIT);
     h.worker(0).crash();
     await vi.waitFor(() => expect(h.engines[1]?.tracks).toHaveLength(1), WAIT);
@@ -405,7 +397,7 @@ describe('client: lifecycle', () => {
     expect(h.engine(0).disposed).toBe(1);
     expect(h.worker(0).terminate).toHaveBeenCalledTimes(1);
     for (const call of [() => lr.rank([]), () => lr.track({ type: 'search', query: 'q' }), () => lr.profile(), () => lr.upsertItems([])]) {
-      const error = await rejection(call());
+      const error = await rejected(call());
       expect(error.code).toBe('DESTROYED');
     }
     await lr.destroy(); // idempotent
@@ -441,10 +433,10 @@ describe('client: lifecycle', () => {
       }, {});
       await sleep(30);
       expect(unhandled).toEqual([]);
-      const error = await rejection(lr.ready);
+      const error = await rejected(lr.ready);
       expect(error.code).toBe('WORKER_UNAVAILABLE');
       expect(error.message).toContain('Workers are blocked by the CSP');
-      expect((await rejection(lr.rank([]))).code).toBe('WORKER_UNAVAILABLE');
+      expect((await rejected(lr.rank([]))).code).toBe('WORKER_UNAVAILABLE');
       await expect(lr.destroy()).resolves.toBeUndefined();
     } finally {
       process.off('unhandledRejection', onUnhandled);

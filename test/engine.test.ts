@@ -8,6 +8,7 @@ import { createMemoryStore } from '../src/engine/store/kv.ts';
 import type { KeyValueStore } from '../src/engine/store/kv.ts';
 import { LocalRankError } from '../src/errors.ts';
 import type { Item, LocalRankEvents, LocalRankOptions, RankResult } from '../src/types.ts';
+import { rejected } from './caught.ts';
 
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
 const DAY = 24 * 3600 * 1000;
@@ -119,15 +120,6 @@ const item = (id: string, title: string, extra: Partial<Item> = {}): Item => ({ 
 const ids = (r: RankResult): string[] => r.items.map((i) => i.id);
 const byId = (r: RankResult, id: string) => r.items.find((i) => i.id === id)!;
 
-async function caught(p: Promise<unknown>): Promise<LocalRankError> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LocalRankError);
-    return error as LocalRankError;
-  }
-  throw new Error('expected a rejection');
-}
 
 // ---------------------------------------------------------------------------
 
@@ -614,7 +606,7 @@ describe('Engine: rank', () => {
     events.length = 0;
     model.fail = true;
 
-    const error = await caught(engine.rank(['b', 'c']));
+    const error = await rejected(engine.rank(['b', 'c']));
     expect(error.code).toBe('INFERENCE_FAILED');
     const errors = events.filter(([t]) => t === 'error');
     expect(errors).toHaveLength(1);
