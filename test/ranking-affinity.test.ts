@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AFFINITY_KIND_WEIGHTS, affinityScorer } from '../src/engine/ranking/affinity.js';
+import { AFFINITY_KIND_WEIGHTS, affinityKeysOf, affinityScorer } from '../src/engine/ranking/affinity.js';
 import { applyAffinities, createAffinities, priceBand } from '../src/engine/summary/affinity.js';
 import { resolveSummaryConfig } from '../src/engine/summary/types.js';
 import type { Item } from '../src/types.js';
@@ -13,6 +13,8 @@ function profile(events: Array<[Item, number]>) {
   return a;
 }
 
+const keys = (item: Item) => affinityKeysOf(item, config.maxTagsPerItem);
+
 const runShoe: Item = { id: 'r', title: 'Trail runner', category: 'Shoes > Running', brand: 'Stridelab', price: 120 };
 
 describe('affinityScorer', () => {
@@ -24,22 +26,22 @@ describe('affinityScorer', () => {
     // Three views of running shoes: "Shoes > Running" 3, "Shoes" 1.5, Stridelab 3, price band 6: 3.
     const score = affinityScorer(profile([[runShoe, 1], [runShoe, 1], [runShoe, 1]]), T, config)!;
     // Same category path and brand: category (3 + 0.5 × 1.5) / 3 clamps to 1; brand 1; price band 1.
-    const same = score({ id: 'x', title: 'x', category: 'Shoes > Running', brand: 'Stridelab', price: 100 });
+    const same = score(keys({ id: 'x', title: 'x', category: 'Shoes > Running', brand: 'Stridelab', price: 100 }));
     expect(same.value).toBeCloseTo(AFFINITY_KIND_WEIGHTS.category + AFFINITY_KIND_WEIGHTS.brand + AFFINITY_KIND_WEIGHTS.price, 9);
     expect(same.best).toEqual({ label: 'Shoes > Running', strength: 1 });
     // A sibling category shares only the parent: 0.5 × 1.5 / 3 = 0.25 of the category weight; another brand 0.
-    const sibling = score({ id: 'y', title: 'y', category: 'Shoes > Hiking', brand: 'Other', price: 1 });
+    const sibling = score(keys({ id: 'y', title: 'y', category: 'Shoes > Hiking', brand: 'Other', price: 1 }));
     expect(sibling.value).toBeCloseTo(AFFINITY_KIND_WEIGHTS.category * 0.25, 9);
     expect(sibling.best).toEqual({ label: 'Shoes', strength: 0.5 });
     expect(priceBand(1)).not.toBe(priceBand(120));
     // Nothing in common: 0, and no reason.
-    expect(score({ id: 'z', title: 'z', category: 'Kitchen' })).toEqual({ value: 0, best: null });
+    expect(score(keys({ id: 'z', title: 'z', category: 'Kitchen' }))).toEqual({ value: 0, best: null });
   });
 
   it('is negative for what was dismissed, and never names a negative affinity as an interest', () => {
     const kitchen: Item = { id: 'k', title: 'k', category: 'Kitchen', brand: 'Edgeworks' };
     const score = affinityScorer(profile([[runShoe, 2], [kitchen, -3]]), T, config)!;
-    const k = score({ id: 'k2', title: 'k2', category: 'Kitchen', brand: 'Edgeworks' });
+    const k = score(keys({ id: 'k2', title: 'k2', category: 'Kitchen', brand: 'Edgeworks' }));
     expect(k.value).toBeLessThan(0);
     expect(k.value).toBeGreaterThanOrEqual(-1);
     expect(k.best).toBeNull();

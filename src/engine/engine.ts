@@ -33,7 +33,7 @@ import { appendOutcome, offersLocalId, readOutcomes } from './offers/service.js'
 import type { LdpReport } from './privacy/randomized-response.js';
 import { createLdpReport, validateEpsilon } from './privacy/randomized-response.js';
 import { topListedCategory } from './summary/describe.js';
-import { affinityScorer } from './ranking/affinity.js';
+import { affinityKeysOf, affinityScorer } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
 import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
@@ -104,7 +104,7 @@ export class Engine {
   private spaceSync: ReturnType<typeof setTimeout> | undefined;
   private readonly catalog = new Map<string, Item>();
   /** What ranking reads per item (text, popularity, lexical rows, vectors), by slot in typed arrays. */
-  private index = new ItemIndex(itemText);
+  private index!: ItemIndex;
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -119,11 +119,17 @@ export class Engine {
     this.config = resolveOptions(options as never);
     if (emit) this.emit = emit;
     this.summaryConfig = resolveSummaryConfig({ eventWeights: this.config.eventWeights, halfLifeDays: this.config.halfLifeDays });
+    this.index = this.newIndex();
     await this.openStorage();
     this.initialised = true;
     this.emit('encoder', this.lexical.info);
     if (this.config.model) this.modelSettled = this.loadModel(this.config.model);
     return { encoder: this.lexical.info, storage: this.storage.kind };
+  }
+
+  private newIndex(): ItemIndex {
+    const maxTags = this.summaryConfig.maxTagsPerItem;
+    return new ItemIndex(itemText, (item) => affinityKeysOf(item, maxTags));
   }
 
   private async openStorage(): Promise<void> {
@@ -528,10 +534,11 @@ export class Engine {
     // Log-scaled like popularity, relative to the strongest complement among the candidates.
     let priorMax = 0;
     if (prior) for (const item of kept) priorMax = Math.max(priorMax, prior[item.id] ?? 0);
+    const affinity = affinityScorer(summary.affinities, now, this.summaryConfig);
     const scored = scoreCandidates({
       candidates: kept,
       spaces,
-      affinity: affinityScorer(summary.affinities, now, this.summaryConfig),
+      affinity: affinity ? (_item, i) => affinity(this.index.affinityKeys(slots[i]!)) : null,
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,
@@ -577,7 +584,8 @@ export class Engine {
     const now = this.deps.now();
     const [row] = await this.vectorsFor(encoder, [item]);
     const space: SpaceInput = { rows: { rows: [row!], dim: encoder.info.dimension }, ...this.probes(encoder, now), query: null, context: null };
-    const score = absoluteRelevance(space, affinityScorer(this.log.summary.affinities, now, this.summaryConfig)?.(item) ?? null);
+    const keys = this.index.affinityKeys(this.index.slotOf(item));
+    const score = absoluteRelevance(space, affinityScorer(this.log.summary.affinities, now, this.summaryConfig)?.(keys) ?? null);
     return { ...suggestPrice(score, bounds, arm), experiment, itemId: item.id };
   }
 
@@ -687,7 +695,7 @@ export class Engine {
     // The catalogue is the host's data, not the person's: it stays. The index goes: it also holds the
     // items of the person's history.
     this.memo.clear();
-    this.index = new ItemIndex(itemText);
+    this.index = this.newIndex();
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
     // in-memory profile serves, and no LocalRank database exists.
     this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);

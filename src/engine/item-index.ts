@@ -1,10 +1,11 @@
 import type { Item } from '../types.js';
+import type { AffinityKeys } from './ranking/affinity.js';
 import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { normalizeInPlace } from './vector.js';
 
 /**
- * The items ranking reads, by slot: their text, popularity, sparse lexical
- * vector and unit vectors per encoder, each kind in one contiguous typed
+ * The items ranking reads, by slot: their text, popularity, affinity keys,
+ * sparse lexical vector and unit vectors per encoder, each kind in one contiguous typed
  * array. Ranking 10,000 candidates then costs one Map lookup per id and
  * reads arrays, instead of walking a few objects per candidate scattered
  * over the heap (which cost more than the arithmetic).
@@ -17,6 +18,7 @@ export class ItemIndex {
   private readonly slotById = new Map<string, number>();
   private items: Item[] = [];
   private texts: string[] = [];
+  private keys: Array<AffinityKeys | undefined> = [];
   private popularity = new Float64Array(256);
   /** Lexical rows in CSR form: slot i's non-zeros are at [lexStart[i], lexStart[i] + lexLength[i]); lexLength -1: not computed. */
   private lexStart = new Int32Array(256);
@@ -27,7 +29,10 @@ export class ItemIndex {
   private lexLive = 0;
   private readonly spaces = new Map<string, VectorSpace>();
 
-  constructor(private readonly textOf: (item: Item) => string) {}
+  constructor(
+    private readonly textOf: (item: Item) => string,
+    private readonly keysOf: (item: Item) => AffinityKeys,
+  ) {}
 
   get size(): number {
     return this.items.length;
@@ -52,6 +57,7 @@ export class ItemIndex {
     }
     this.items[slot] = item;
     this.texts[slot] = this.textOf(item);
+    this.keys[slot] = undefined;
     this.popularity[slot] = item.popularity ?? 0;
     return slot;
   }
@@ -62,6 +68,11 @@ export class ItemIndex {
 
   text(slot: number): string {
     return this.texts[slot]!;
+  }
+
+  /** The slot's affinity keys, computed on first use. */
+  affinityKeys(slot: number): AffinityKeys {
+    return (this.keys[slot] ??= this.keysOf(this.items[slot]!));
   }
 
   /** Popularity of the slots, in their order (0 when absent). */

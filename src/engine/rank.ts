@@ -45,7 +45,8 @@ export interface ScoringInput {
   candidates: readonly Item[];
   /** The serving encoder's space first; the lexical space second when a model serves. */
   spaces: readonly SpaceInput[];
-  affinity: ((item: Item) => AffinityScore) | null;
+  /** Candidate i's affinity (the item is passed for callers that have no index). */
+  affinity: ((item: Item, i: number) => AffinityScore) | null;
   /** How strongly to hold an item back (dismissals, exposure without clicks), in [0, 1]. */
   negative: ((item: Item) => number) | null;
   /** Host-given co-purchase strength with the page's item, in [0, 1] (complements). */
@@ -129,7 +130,7 @@ export function scoreCandidates(input: ScoringInput): Scored {
     const values = new Float64Array(n);
     affinityBest = new Array<AffinityScore['best']>(n);
     candidates.forEach((item, i) => {
-      const a = input.affinity!(item);
+      const a = input.affinity!(item, i);
       values[i] = a.value;
       affinityBest![i] = a.best;
     });

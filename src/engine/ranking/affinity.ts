@@ -31,7 +31,7 @@ export interface AffinityScore {
  * at all (nothing to match). Scores per distinct category and brand are
  * computed once per ranking, not once per candidate.
  */
-export function affinityScorer(affinities: Affinities, now: number, config: SummaryConfig): ((item: Item) => AffinityScore) | null {
+export function affinityScorer(affinities: Affinities, now: number, config: SummaryConfig): ((keys: AffinityKeys) => AffinityScore) | null {
   const h = halfLifeMs(config);
   const max = {} as Record<AffinityKind, number>;
   let any = false;
@@ -84,8 +84,7 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
     return part;
   };
 
-  return (item) => {
-    const keys = itemKeys(item, config.maxTagsPerItem);
+  return (keys) => {
     let total = 0;
     let best: AffinityScore['best'] = null;
     if (keys.category !== undefined) {
@@ -108,27 +107,22 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
   };
 }
 
-/** An item's affinity keys, normalised as the summary stores them; computed once per item object. */
-interface ItemKeys {
+/** An item's affinity keys, normalised as the summary stores them (the item index keeps them per item). */
+export interface AffinityKeys {
   category?: string;
   brand?: string;
   tags: string[];
   band: string | null;
 }
 
-const keysCache = new WeakMap<Item, ItemKeys>();
-
-function itemKeys(item: Item, maxTags: number): ItemKeys {
-  let keys = keysCache.get(item);
-  if (keys) return keys;
+export function affinityKeysOf(item: Item, maxTags: number): AffinityKeys {
   const brand = item.brand?.trim();
   const band = priceBand(item.price);
-  keys = {
+  const keys: AffinityKeys = {
     tags: item.tags ? [...new Set(item.tags.map((t) => t.trim()).filter((t) => t.length > 0))].slice(0, maxTags) : [],
     band: band === null ? null : String(band),
   };
   if (item.category !== undefined) keys.category = item.category;
   if (brand) keys.brand = brand;
-  keysCache.set(item, keys);
   return keys;
 }
