@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AFFINITY_KIND_WEIGHTS, affinityKeysOf, affinityScorer } from '../src/engine/ranking/affinity.js';
+import { AFFINITY_KIND_WEIGHTS, affinityKeysOf, affinityScorer, newKeyIds } from '../src/engine/ranking/affinity.js';
 import { applyAffinities, createAffinities, priceBand } from '../src/engine/summary/affinity.js';
 import { resolveSummaryConfig } from '../src/engine/summary/types.js';
 import type { Item } from '../src/types.js';
@@ -13,7 +13,8 @@ function profile(events: Array<[Item, number]>) {
   return a;
 }
 
-const keys = (item: Item) => affinityKeysOf(item, config.maxTagsPerItem);
+const ids = newKeyIds();
+const keys = (item: Item) => affinityKeysOf(item, config.maxTagsPerItem, ids);
 
 const runShoe: Item = { id: 'r', title: 'Trail runner', category: 'Shoes > Running', brand: 'Stridelab', price: 120 };
 

@@ -33,7 +33,7 @@ import { appendOutcome, offersLocalId, readOutcomes } from './offers/service.js'
 import type { LdpReport } from './privacy/randomized-response.js';
 import { createLdpReport, validateEpsilon } from './privacy/randomized-response.js';
 import { topListedCategory } from './summary/describe.js';
-import { affinityKeysOf, affinityScorer } from './ranking/affinity.js';
+import { affinityKeysOf, affinityScorer, newKeyIds } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
 import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
@@ -129,7 +129,8 @@ export class Engine {
 
   private newIndex(): ItemIndex {
     const maxTags = this.summaryConfig.maxTagsPerItem;
-    return new ItemIndex(itemText, (item) => affinityKeysOf(item, maxTags));
+    const ids = newKeyIds();
+    return new ItemIndex(itemText, (item) => affinityKeysOf(item, maxTags, ids));
   }
 
   private async openStorage(): Promise<void> {
@@ -256,7 +257,7 @@ export class Engine {
     this.requireInit();
     const list = validateArray(raw, 'items', MAX_CANDIDATES);
     const items = list.map((it, i) => validateItem(it, `items[${i}]`));
-    for (const item of items) this.catalog.set(item.id, item);
+    for (const item of items) this.remember(item);
     return { count: items.length };
   }
 
@@ -273,7 +274,7 @@ export class Engine {
       try {
         const { item, ...event } = validateEvent(e, `events[${index}]`, known, now);
         const snapshot = item ?? (event.itemId !== undefined ? this.catalog.get(event.itemId) : undefined);
-        if (item) this.catalog.set(item.id, item);
+        if (item) this.remember(item);
         if (snapshot) snapshots.push(snapshot);
         accepted.push(event);
       } catch (error) {
@@ -413,18 +414,35 @@ export class Engine {
     return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
   }
 
-  private resolveCandidates(raw: unknown): Item[] {
+  /** A host item: in the catalogue, and in the index under the catalogue's flag. Returns its slot. */
+  private remember(item: Item): number {
+    this.catalog.set(item.id, item);
+    return this.index.slotOf(item, true);
+  }
+
+  /** Candidates as items and their index slots (one lookup per id for catalogue items). */
+  private resolveCandidates(raw: unknown): CandidatePool {
     const list = validateArray(raw, 'candidates', MAX_CANDIDATES);
-    return list.map((c: Candidate | unknown, i) => {
+    const items = new Array<Item>(list.length);
+    const slots = new Int32Array(list.length);
+    list.forEach((c: Candidate | unknown, i) => {
       if (typeof c === 'string') {
-        const item = this.knownItem(c);
+        const slot = this.index.catalogSlot(c);
+        const item = slot !== undefined ? this.index.item(slot) : this.knownItem(c);
         if (!item) throw new LocalRankError('UNKNOWN_ITEM', `candidates[${i}] "${c}" is not a known item`, `candidates[${i}]`);
-        return item;
+        items[i] = item;
+        slots[i] = slot ?? this.index.slotOf(item);
+      } else {
+        const item = validateItem(c, `candidates[${i}]`);
+        items[i] = item;
+        slots[i] = this.remember(item);
       }
-      const item = validateItem(c, `candidates[${i}]`);
-      this.catalog.set(item.id, item);
-      return item;
     });
+    return { items, slots };
+  }
+
+  private poolOf(items: readonly Item[]): CandidatePool {
+    return { items, slots: this.index.slotsOf(items) };
   }
 
   private knownItem(id: string): Item | undefined {
@@ -450,7 +468,7 @@ export class Engine {
     this.requireInit();
     const anchor = this.anchorItem(itemId);
     const options = validateRankOptions(rawOptions);
-    const candidates = rawCandidates === undefined ? [...this.catalog.values()] : this.resolveCandidates(rawCandidates);
+    const candidates = rawCandidates === undefined ? this.poolOf([...this.catalog.values()]) : this.resolveCandidates(rawCandidates);
     return this.rankCandidates(candidates, options, { item: anchor, mode: 'similarTo' });
   }
 
@@ -462,7 +480,7 @@ export class Engine {
     const prior = anchor.complements ?? {};
     const candidates =
       rawCandidates === undefined
-        ? Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined)
+        ? this.poolOf(Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined))
         : this.resolveCandidates(rawCandidates);
     return this.rankCandidates(candidates, options, { item: anchor, mode: 'complements' });
   }
@@ -488,7 +506,7 @@ export class Engine {
     return { items, encoder: this.active.info, coldStart: items.length === 0 };
   }
 
-  private async rankCandidates(candidates: readonly Item[], options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
+  private async rankCandidates(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
     await this.log.refresh(); // another tab may have tracked since
     const encoder = this.active;
     const encoders = this.rankingEncoders;
@@ -503,15 +521,14 @@ export class Engine {
       ...(options.excludeSeen ? summary.seen : []),
       ...(anchor ? [anchor.item.id] : []),
     ]);
-    const kept =
-      options.filter || excluded.size > 0
-        ? filterCandidates(candidates, options.filter)
-            .map((i) => candidates[i]!)
-            .filter((item) => !excluded.has(item.id))
-        : candidates;
+    let kept = pool.items;
+    let slots = pool.slots;
+    if (options.filter || excluded.size > 0) {
+      const keptAt = filterCandidates(kept, options.filter).filter((i) => !excluded.has(kept[i]!.id));
+      kept = keptAt.map((i) => pool.items[i]!);
+      slots = Int32Array.from(keptAt, (i) => pool.slots[i]!);
+    }
     const k = Math.min(options.k ?? kept.length, kept.length);
-
-    const slots = this.index.slotsOf(kept);
     await this.ensureLexical(slots);
     const lexicalRows = this.index.lexicalRows(slots);
     let modelRows: DenseGather | null = null;
@@ -519,7 +536,7 @@ export class Engine {
       await this.ensureVectors(encoder, slots);
       modelRows = this.index.vectorRows(encoder.info.id, encoder.info.dimension, slots);
     }
-    warnings.push(...foreignVectorWarnings(encoder.info, kept));
+    warnings.push(...foreignVectorWarnings(encoder.info, this.index.foreignVectors(encoder.info.id, encoder.info.dimension, slots)));
     const [queryVectors, anchorVectors] = await Promise.all([
       options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
       anchor?.mode === 'similarTo' ? Promise.all(encoders.map((e) => this.vectorsFor(e, [anchor.item]).then((v) => v[0]!))) : null,
@@ -537,6 +554,7 @@ export class Engine {
     const affinity = affinityScorer(summary.affinities, now, this.summaryConfig);
     const scored = scoreCandidates({
       candidates: kept,
+      popularity: this.index.popularityOf(slots),
       spaces,
       affinity: affinity ? (_item, i) => affinity(this.index.affinityKeys(slots[i]!)) : null,
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
@@ -696,6 +714,7 @@ export class Engine {
     // items of the person's history.
     this.memo.clear();
     this.index = this.newIndex();
+    for (const item of this.catalog.values()) this.index.slotOf(item, true);
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
     // in-memory profile serves, and no LocalRank database exists.
     this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);
@@ -709,18 +728,25 @@ export class Engine {
 }
 
 /** One warning per kind of precomputed vector the serving encoder cannot use (those items are embedded again). */
-function foreignVectorWarnings(encoder: EncoderInfo, items: readonly Item[]): string[] {
-  const foreign = new Map<string, number>();
-  for (const { vector: v } of items) {
-    if (!v || (v.encoder === encoder.id && v.values.length === encoder.dimension)) continue;
+/** Warnings for candidates whose precomputed vector another encoder made (`foreign`: those items). */
+function foreignVectorWarnings(encoder: EncoderInfo, foreign: readonly Item[]): string[] {
+  const counts = new Map<string, number>();
+  for (const { vector: v } of foreign) {
+    if (!v) continue;
     // Before the model has loaded, its vectors are expected not to match the lexical encoder: no warning then.
     if (encoder.kind === 'lexical' && v.encoder.startsWith('model:')) continue;
     const label = v.encoder === encoder.id ? `${v.encoder} with ${v.values.length} values` : v.encoder;
-    foreign.set(label, (foreign.get(label) ?? 0) + 1);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  return [...foreign].map(
+  return [...counts].map(
     ([label, count]) => `${count} candidate vector(s) from "${label}" ignored: the serving encoder is "${encoder.id}" (${encoder.dimension} values); they were embedded again`,
   );
+}
+
+/** Candidates to rank and their slots in the item index. */
+interface CandidatePool {
+  items: readonly Item[];
+  slots: Int32Array;
 }
 
 async function timeEncoder(encoder: Encoder, now: () => number): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Item } from '../types.js';
 import type { AffinityKeys } from './ranking/affinity.js';
 import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
+import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
 
 /**
@@ -19,12 +20,15 @@ export class ItemIndex {
   private items: Item[] = [];
   private texts: string[] = [];
   private keys: Array<AffinityKeys | undefined> = [];
+  /** Per slot, the number of the precomputed vector's encoder id and length (-1: none), for a quick "made by this encoder?" check. */
+  private vectorTag = new Int32Array(256).fill(-1);
+  private readonly vectorTagIds = new Map<string, number>();
   private popularity = new Float64Array(256);
+  private catalogued = new Uint8Array(256);
   /** Lexical rows in CSR form: slot i's non-zeros are at [lexStart[i], lexStart[i] + lexLength[i]); lexLength -1: not computed. */
   private lexStart = new Int32Array(256);
   private lexLength = new Int32Array(256).fill(-1);
-  private lexIndex = new Uint16Array(4096);
-  private lexValue = new Float32Array(4096);
+  private readonly lex = new SparseStore(4096);
   private lexUsed = 0;
   private lexLive = 0;
   private readonly spaces = new Map<string, VectorSpace>();
@@ -45,9 +49,17 @@ export class ItemIndex {
     return out;
   }
 
-  slotOf(item: Item): number {
+  /**
+   * The item's slot, adding it or taking in a changed one (a different object
+   * for the same id). `fromCatalog` marks the host's catalogue item for the id
+   * (see {@link catalogSlot}); the mark stays while the slot holds that object.
+   */
+  slotOf(item: Item, fromCatalog = false): number {
     const known = this.slotById.get(item.id);
-    if (known !== undefined && this.items[known] === item) return known;
+    if (known !== undefined && this.items[known] === item) {
+      if (fromCatalog) this.catalogued[known] = 1;
+      return known;
+    }
     const slot = known ?? this.items.length;
     if (known === undefined) {
       this.slotById.set(item.id, slot);
@@ -59,7 +71,15 @@ export class ItemIndex {
     this.texts[slot] = this.textOf(item);
     this.keys[slot] = undefined;
     this.popularity[slot] = item.popularity ?? 0;
+    this.catalogued[slot] = fromCatalog ? 1 : 0;
+    this.vectorTag[slot] = item.vector ? this.vectorTagId(item.vector.encoder, item.vector.values.length) : -1;
     return slot;
+  }
+
+  /** The slot of the catalogue item with this id, if the index holds it (one Map lookup). */
+  catalogSlot(id: string): number | undefined {
+    const slot = this.slotById.get(id);
+    return slot !== undefined && this.catalogued[slot] === 1 ? slot : undefined;
   }
 
   item(slot: number): Item {
@@ -95,10 +115,13 @@ export class ItemIndex {
 
   setLexical(slot: number, row: SparseRow): void {
     const n = row.index.length;
-    if (this.lexLength[slot]! >= 0) this.lexLive -= this.lexLength[slot]!;
-    if (this.lexUsed + n > this.lexIndex.length) this.reserveLexical(n);
-    this.lexIndex.set(row.index, this.lexUsed);
-    this.lexValue.set(row.value, this.lexUsed);
+    if (this.lexLength[slot]! >= 0) {
+      this.lexLive -= this.lexLength[slot]!;
+      this.lexLength[slot] = -1; // the old row is dead: a compaction below must not keep it
+    }
+    if (this.lexUsed + n > this.lex.size) this.reserveLexical(n);
+    this.lex.indices.set(row.index, this.lexUsed);
+    this.lex.values.set(row.value, this.lexUsed);
     this.lexStart[slot] = this.lexUsed;
     this.lexLength[slot] = n;
     this.lexUsed += n;
@@ -114,7 +137,19 @@ export class ItemIndex {
       start[i] = this.lexStart[s]!;
       length[i] = this.lexLength[s]!;
     }
-    return { index: this.lexIndex, value: this.lexValue, start, length };
+    const lex = this.lex;
+    return {
+      // Getters: the store's arrays are replaced when its memory grows.
+      get index() {
+        return lex.indices;
+      },
+      get value() {
+        return lex.values;
+      },
+      start,
+      length,
+      kernel: lex,
+    };
   }
 
   // -------------------------------------------------------------------------
@@ -141,22 +176,47 @@ export class ItemIndex {
 
   setVector(encoderId: string, dim: number, slot: number, vector: Float32Array): void {
     const space = this.space(encoderId, dim);
-    space.data.set(vector, slot * dim);
+    space.store.data.set(vector, slot * dim);
     space.has[slot] = 1;
   }
 
-  /** The slots' vectors as offsets into one array (every slot must have one). */
+  /** The slots' vectors as offsets into the space's store (every slot must have one). */
   vectorRows(encoderId: string, dim: number, slots: Int32Array): DenseGather {
-    const space = this.space(encoderId, dim);
+    const { store } = this.space(encoderId, dim);
     const offsets = new Int32Array(slots.length);
     for (let i = 0; i < slots.length; i++) offsets[i] = slots[i]! * dim;
-    return { data: space.data, offsets };
+    return {
+      // A getter: the store's array is replaced when its memory grows.
+      get data() {
+        return store.data;
+      },
+      offsets,
+      kernel: store,
+    };
   }
 
-  /** One slot's vector (a view: do not modify), or undefined when not computed. */
+  /** The items among the slots that carry a precomputed vector not made by this encoder (or of another length). */
+  foreignVectors(encoderId: string, dim: number, slots: Int32Array): Item[] {
+    const want = this.vectorTagId(encoderId, dim);
+    const out: Item[] = [];
+    for (let i = 0; i < slots.length; i++) {
+      const tag = this.vectorTag[slots[i]!]!;
+      if (tag !== -1 && tag !== want) out.push(this.items[slots[i]!]!);
+    }
+    return out;
+  }
+
+  private vectorTagId(encoderId: string, length: number): number {
+    const key = `${length}:${encoderId}`;
+    let id = this.vectorTagIds.get(key);
+    if (id === undefined) this.vectorTagIds.set(key, (id = this.vectorTagIds.size));
+    return id;
+  }
+
+  /** A copy of one slot's vector, or undefined when not computed. */
   vector(encoderId: string, dim: number, slot: number): Float32Array | undefined {
     const space = this.space(encoderId, dim);
-    return space.has[slot] ? space.data.subarray(slot * dim, (slot + 1) * dim) : undefined;
+    return space.has[slot] ? space.store.data.slice(slot * dim, (slot + 1) * dim) : undefined;
   }
 
   // -------------------------------------------------------------------------
@@ -165,7 +225,7 @@ export class ItemIndex {
     let space = this.spaces.get(encoderId);
     if (!space || space.dim !== dim) {
       const capacity = this.popularity.length;
-      this.spaces.set(encoderId, (space = { dim, data: new Float32Array(capacity * dim), has: new Uint8Array(capacity) }));
+      this.spaces.set(encoderId, (space = { dim, store: new VectorStore(capacity * dim), has: new Uint8Array(capacity) }));
     }
     return space;
   }
@@ -189,47 +249,47 @@ export class ItemIndex {
       return b;
     };
     this.popularity = widen(this.popularity, (n) => new Float64Array(n));
+    this.catalogued = widen(this.catalogued, (n) => new Uint8Array(n));
+    this.vectorTag = widen(this.vectorTag, (n) => new Int32Array(n), -1);
     this.lexStart = widen(this.lexStart, (n) => new Int32Array(n));
     this.lexLength = widen(this.lexLength, (n) => new Int32Array(n), -1);
     for (const space of this.spaces.values()) {
-      space.data = widen(space.data, (n) => new Float32Array(n * space.dim));
+      space.store.resize(next * space.dim);
       space.has = widen(space.has, (n) => new Uint8Array(n));
     }
   }
 
-  /** Room for `extra` more lexical non-zeros: compact when replaced rows waste half the space, else double. */
+  /** Room for `extra` more lexical non-zeros: compact when replaced rows waste half the space, else grow (doubling). */
   private reserveLexical(extra: number): void {
     if (this.lexUsed - this.lexLive > this.lexLive) {
-      const index = new Uint16Array(Math.max(this.lexIndex.length, 2 * (this.lexLive + extra)));
-      const value = new Float32Array(index.length);
+      // Rows are not in slot order (a replaced row goes to the end), so compact through a copy.
+      const index = new Uint16Array(this.lexLive);
+      const value = new Float32Array(this.lexLive);
+      const from = this.lex.indices;
+      const values = this.lex.values;
       let used = 0;
       for (let s = 0; s < this.items.length; s++) {
         const n = this.lexLength[s]!;
         if (n < 0) continue;
-        const from = this.lexStart[s]!;
-        index.set(this.lexIndex.subarray(from, from + n), used);
-        value.set(this.lexValue.subarray(from, from + n), used);
+        const at = this.lexStart[s]!;
+        index.set(from.subarray(at, at + n), used);
+        value.set(values.subarray(at, at + n), used);
         this.lexStart[s] = used;
         used += n;
       }
-      this.lexIndex = index;
-      this.lexValue = value;
+      from.set(index);
+      values.set(value);
       this.lexUsed = used;
-      if (used + extra <= index.length) return;
+      if (used + extra <= this.lex.size) return;
     }
-    let next = this.lexIndex.length;
+    let next = this.lex.size;
     while (next < this.lexUsed + extra) next *= 2;
-    const index = new Uint16Array(next);
-    const value = new Float32Array(next);
-    index.set(this.lexIndex.subarray(0, this.lexUsed));
-    value.set(this.lexValue.subarray(0, this.lexUsed));
-    this.lexIndex = index;
-    this.lexValue = value;
+    this.lex.resize(next, this.lexUsed);
   }
 }
 
 interface VectorSpace {
   dim: number;
-  data: Float32Array;
+  store: VectorStore;
   has: Uint8Array;
 }

@@ -43,6 +43,8 @@ export interface SpaceInput {
 
 export interface ScoringInput {
   candidates: readonly Item[];
+  /** The candidates' popularity, when the caller has it at hand (the item index): saves reading every item. */
+  popularity?: Float64Array;
   /** The serving encoder's space first; the lexical space second when a model serves. */
   spaces: readonly SpaceInput[];
   /** Candidate i's affinity (the item is passed for callers that have no index). */
@@ -113,8 +115,7 @@ export function scoreCandidates(input: ScoringInput): Scored {
   const { candidates, spaces, weights } = input;
   const n = candidates.length;
   const components: Scored['components'] = {};
-  const popularity = new Float64Array(n);
-  for (let i = 0; i < n; i++) popularity[i] = candidates[i]!.popularity ?? 0;
+  const popularity = input.popularity ?? Float64Array.from(candidates, (c) => c.popularity ?? 0);
   components.prior = priorScores(popularity, input.longTailExponent);
 
   const content = spaces.map(contentInSpace).filter((c): c is Float64Array => c !== null);

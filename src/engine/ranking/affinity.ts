@@ -28,8 +28,9 @@ export interface AffinityScore {
 
 /**
  * A scorer for one ranking, or null when the profile has no positive affinity
- * at all (nothing to match). Scores per distinct category and brand are
- * computed once per ranking, not once per candidate.
+ * at all (nothing to match). Scores per distinct key are computed once per
+ * ranking, not once per candidate; the keys scored by one scorer must come
+ * from the same {@link KeyIds}.
  */
 export function affinityScorer(affinities: Affinities, now: number, config: SummaryConfig): ((keys: AffinityKeys) => AffinityScore) | null {
   const h = halfLifeMs(config);
@@ -48,21 +49,13 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
   };
   const relative = (kind: AffinityKind, v: number): number => (max[kind] > 0 ? Math.min(1, Math.max(-1, v / max[kind])) : 0);
 
+  // Parts by the keys' interned ids, computed once per key and ranking (each read decays a value).
   type Part = { value: number; best: AffinityScore['best'] };
-  const byCategory = new Map<string, Part>();
-  const byBrand = new Map<string, Part>();
-  // Relative values of tags and price bands, once per key and ranking (each read decays a value).
-  const byTag = new Map<string, number>();
-  const byBand = new Map<string, number>();
-  const cachedRelative = (cache: Map<string, number>, kind: AffinityKind, key: string): number => {
-    let v = cache.get(key);
-    if (v === undefined) cache.set(key, (v = relative(kind, value(kind, key))));
-    return v;
-  };
-  const categoryPart = (category: string): Part => {
-    let part = byCategory.get(category);
-    if (part) return part;
-    const prefixes = categoryPrefixes(category);
+  const byCategory: Array<Part | undefined> = [];
+  const byBrand: Array<Part | undefined> = [];
+  const byTag: Array<number | undefined> = [];
+  const byBand: Array<number | undefined> = [];
+  const categoryPart = (prefixes: readonly string[]): Part => {
     let raw = 0;
     let best: AffinityScore['best'] = null;
     prefixes.forEach((p, i) => {
@@ -71,38 +64,32 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
       const strength = relative('category', v);
       if (!best || strength > best.strength) best = { label: p, strength };
     });
-    part = { value: relative('category', raw), best };
-    byCategory.set(category, part);
-    return part;
+    return { value: relative('category', raw), best };
   };
   const brandPart = (brand: string): Part => {
-    let part = byBrand.get(brand);
-    if (part) return part;
     const strength = relative('brand', value('brand', brand));
-    part = { value: strength, best: { label: affinityLabel('brand', brand), strength } };
-    byBrand.set(brand, part);
-    return part;
+    return { value: strength, best: { label: affinityLabel('brand', brand), strength } };
   };
 
   return (keys) => {
     let total = 0;
     let best: AffinityScore['best'] = null;
     if (keys.category !== undefined) {
-      const part = categoryPart(keys.category);
+      const part = (byCategory[keys.ids.category] ??= categoryPart(keys.categoryPrefixes));
       total += AFFINITY_KIND_WEIGHTS.category * part.value;
       best = part.best;
     }
     if (keys.brand !== undefined) {
-      const part = brandPart(keys.brand);
+      const part = (byBrand[keys.ids.brand] ??= brandPart(keys.brand));
       total += AFFINITY_KIND_WEIGHTS.brand * part.value;
       if (part.best && (!best || part.best.strength > best.strength)) best = part.best;
     }
     if (keys.tags.length > 0 && max.tag > 0) {
       let sum = 0;
-      for (const t of keys.tags) sum += cachedRelative(byTag, 'tag', t);
+      keys.tags.forEach((t, k) => (sum += byTag[keys.ids.tags[k]!] ??= relative('tag', value('tag', t))));
       total += (AFFINITY_KIND_WEIGHTS.tag * sum) / keys.tags.length;
     }
-    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * cachedRelative(byBand, 'price', keys.band);
+    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[keys.ids.band] ??= relative('price', value('price', keys.band)));
     return { value: Math.min(1, Math.max(-1, total)), best: best && best.strength >= MIN_REASON_STRENGTH ? best : null };
   };
 }
@@ -110,17 +97,52 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
 /** An item's affinity keys, normalised as the summary stores them (the item index keeps them per item). */
 export interface AffinityKeys {
   category?: string;
+  /** The category's levels as the summary keys them (`categoryPrefixes`), shared by every item of the category. */
+  categoryPrefixes: readonly string[];
   brand?: string;
   tags: string[];
   band: string | null;
+  /** Each key's number in the {@link KeyIds} it was made with (-1 where absent): a scorer caches by these, not by string. */
+  ids: { category: number; brand: number; tags: Int32Array; band: number };
 }
 
-export function affinityKeysOf(item: Item, maxTags: number): AffinityKeys {
-  const brand = item.brand?.trim();
+/** Numbers for key strings, shared by every item whose keys are made with them (one set per item index). */
+export interface KeyIds {
+  category: Map<string, number>;
+  /** By category number: its prefixes. */
+  prefixes: Array<readonly string[]>;
+  brand: Map<string, number>;
+  tag: Map<string, number>;
+  band: Map<string, number>;
+}
+
+export function newKeyIds(): KeyIds {
+  return { category: new Map(), prefixes: [], brand: new Map(), tag: new Map(), band: new Map() };
+}
+
+function idOf(ids: Map<string, number>, key: string | undefined | null): number {
+  if (key === undefined || key === null) return -1;
+  let id = ids.get(key);
+  if (id === undefined) ids.set(key, (id = ids.size));
+  return id;
+}
+
+export function affinityKeysOf(item: Item, maxTags: number, ids: KeyIds): AffinityKeys {
+  const brand = item.brand?.trim() || undefined;
   const band = priceBand(item.price);
+  const tags = item.tags ? [...new Set(item.tags.map((t) => t.trim()).filter((t) => t.length > 0))].slice(0, maxTags) : [];
+  const category = idOf(ids.category, item.category);
+  if (category >= 0) ids.prefixes[category] ??= categoryPrefixes(item.category!);
   const keys: AffinityKeys = {
-    tags: item.tags ? [...new Set(item.tags.map((t) => t.trim()).filter((t) => t.length > 0))].slice(0, maxTags) : [],
+    categoryPrefixes: category >= 0 ? ids.prefixes[category]! : [],
+    tags,
     band: band === null ? null : String(band),
+    ids: {
+      category,
+      brand: idOf(ids.brand, brand),
+      tags: Int32Array.from(tags, (t) => idOf(ids.tag, t)),
+      band: band === null ? -1 : idOf(ids.band, String(band)),
+    },
   };
   if (item.category !== undefined) keys.category = item.category;
   if (brand) keys.brand = brand;

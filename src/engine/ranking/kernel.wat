@@ -1,0 +1,129 @@
+;; Dot products of candidate rows with a few probe rows, 4 floats at a time (WebAssembly SIMD).
+;; Compiled into kernel-wasm.ts by `npm run build:kernel`; see dense-kernel.ts for the caller.
+;;
+;; All pointers are byte addresses in the imported memory; every row is `dim` f32 (dim a multiple of 4).
+;;   dense(data, offsets, count, probes, probeCount, dim, out):
+;;     for i < count: row i starts at data + 4 * offsets[i] (offsets: i32 element offsets)
+;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim
+;; Probes go in blocks of 4 (one row load feeds 4 running sums), then one at a time.
+;;
+;;   sparse(values, indices, starts, lengths, count, probesT, blocks, out):
+;;     sparse rows in CSR form: row i's non-zeros are k in [starts[i], starts[i] + lengths[i]) (i32 arrays),
+;;     value f32 at values + 4k, dimension u16 at indices + 2k;
+;;     probes transposed and padded to 4 * blocks columns: probe j's value for dimension t at
+;;     probesT + 4 * (t * 4 * blocks + j), so one v128 load reads 4 probes of one dimension;
+;;     out[i * 4 * blocks + j] = row_i · probe_j (the padding columns come out 0).
+(module
+  (import "env" "memory" (memory 1))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func (export "dense")
+    (param $data i32) (param $offsets i32) (param $count i32)
+    (param $probes i32) (param $probeCount i32) (param $dim i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $t i32) (local $row i32) (local $bytes i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $o i32)
+    (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $o (local.get $out))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $row
+          (i32.add (local.get $data)
+            (i32.shl (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        ;; Blocks of 4 probes.
+        (block $blocks_done
+          (loop $blocks
+            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
+            (local.set $p0 (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
+            (local.set $p1 (i32.add (local.get $p0) (local.get $bytes)))
+            (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
+            (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $t (i32.const 0))
+            (block $dims_done
+              (loop $dims
+                (br_if $dims_done (i32.ge_u (local.get $t) (local.get $bytes)))
+                (local.set $x (v128.load (i32.add (local.get $row) (local.get $t))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p0) (local.get $t))))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p1) (local.get $t))))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p2) (local.get $t))))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p3) (local.get $t))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 16)))
+                (br $dims)))
+            (f32.store offset=0 (local.get $o) (call $hsum (local.get $a0)))
+            (f32.store offset=4 (local.get $o) (call $hsum (local.get $a1)))
+            (f32.store offset=8 (local.get $o) (call $hsum (local.get $a2)))
+            (f32.store offset=12 (local.get $o) (call $hsum (local.get $a3)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $blocks)))
+        ;; The remaining probes, one at a time.
+        (block $singles_done
+          (loop $singles
+            (br_if $singles_done (i32.ge_u (local.get $j) (local.get $probeCount)))
+            (local.set $p0 (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $t (i32.const 0))
+            (block $dims1_done
+              (loop $dims1
+                (br_if $dims1_done (i32.ge_u (local.get $t) (local.get $bytes)))
+                (local.set $a0
+                  (f32x4.add (local.get $a0)
+                    (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $t))) (v128.load (i32.add (local.get $p0) (local.get $t))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 16)))
+                (br $dims1)))
+            (f32.store (local.get $o) (call $hsum (local.get $a0)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $singles)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+;; One sparse row against a block of 4 transposed probes per non-zero: a splat, a multiply, an add.
+  (func (export "sparse")
+    (param $values i32) (param $indices i32) (param $starts i32) (param $lengths i32) (param $count i32)
+    (param $probesT i32) (param $blocks i32) (param $out i32)
+    (local $i i32) (local $b i32) (local $k i32) (local $start i32) (local $end i32) (local $rowBytes i32) (local $column i32)
+    (local $o i32) (local $acc v128)
+    ;; Bytes per transposed probe row: 4 * blocks floats.
+    (local.set $rowBytes (i32.shl (local.get $blocks) (i32.const 4)))
+    (local.set $o (local.get $out))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $start (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $end (i32.add (local.get $start) (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $b (i32.const 0))
+        (block $blocks_done
+          (loop $each_block
+            (br_if $blocks_done (i32.ge_u (local.get $b) (local.get $blocks)))
+            (local.set $column (i32.add (local.get $probesT) (i32.shl (local.get $b) (i32.const 4))))
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $k (local.get $start))
+            (block $nz_done
+              (loop $nz
+                (br_if $nz_done (i32.ge_u (local.get $k) (local.get $end)))
+                (local.set $acc
+                  (f32x4.add (local.get $acc)
+                    (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
+                      (v128.load
+                        (i32.add (local.get $column)
+                          (i32.mul (i32.load16_u (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 1)))) (local.get $rowBytes)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $nz)))
+            (v128.store (local.get $o) (local.get $acc))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $each_block)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+)

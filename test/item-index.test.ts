@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ItemIndex } from '../src/engine/item-index.js';
+import { affinityKeysOf, newKeyIds } from '../src/engine/ranking/affinity.js';
+import { densify } from '../src/engine/ranking/scores.js';
+import type { Item } from '../src/types.js';
+
+const newIndex = (): ItemIndex => {
+  const ids = newKeyIds();
+  return new ItemIndex((item) => item.title, (item) => affinityKeysOf(item, 8, ids));
+};
+
+describe('ItemIndex', () => {
+  it('catalogSlot finds only the catalogue object for an id, not another snapshot of it', () => {
+    const index = newIndex();
+    const hosted: Item = { id: 'a', title: 'Hosted' };
+    const slot = index.slotOf(hosted, true);
+    expect(index.catalogSlot('a')).toBe(slot);
+    expect(index.catalogSlot('missing')).toBeUndefined();
+    // Visiting the same object again keeps the mark; another object for the id replaces the item and drops it.
+    expect(index.slotOf(hosted)).toBe(slot);
+    expect(index.catalogSlot('a')).toBe(slot);
+    const snapshot: Item = { id: 'a', title: 'Snapshot from the event log' };
+    expect(index.slotOf(snapshot)).toBe(slot);
+    expect(index.catalogSlot('a')).toBeUndefined();
+    expect(index.item(slot)).toBe(snapshot);
+    index.slotOf(hosted, true);
+    expect(index.catalogSlot('a')).toBe(slot);
+  });
+
+  it('foreignVectors lists the items whose precomputed vector another encoder (or another length) made', () => {
+    const index = newIndex();
+    const items: Item[] = [
+      { id: 'mine', title: 'x', vector: { encoder: 'model:m', values: [1, 0] } },
+      { id: 'other-model', title: 'x', vector: { encoder: 'model:other', values: [1, 0] } },
+      { id: 'other-length', title: 'x', vector: { encoder: 'model:m', values: [1, 0, 0] } },
+      { id: 'none', title: 'x' },
+    ];
+    const slots = index.slotsOf(items);
+    expect(index.foreignVectors('model:m', 2, slots).map((i) => i.id)).toEqual(['other-model', 'other-length']);
+    // Upserting the item again without a vector clears it.
+    index.slotOf({ id: 'other-model', title: 'x' });
+    expect(index.foreignVectors('model:m', 2, slots).map((i) => i.id)).toEqual(['other-length']);
+  });
+
+  it('keeps every lexical row intact through growth and compaction of replaced rows', () => {
+    const index = newIndex();
+    const dim = 512;
+    const expected = new Map<number, Float32Array>();
+    const rowFor = (slot: number, round: number): { index: Uint16Array; value: Float32Array } => {
+      const n = 1 + ((slot * 7 + round * 3) % 40);
+      const at = Uint16Array.from({ length: n }, (_, k) => (slot * 13 + round * 17 + k * 11) % dim);
+      const unique = Uint16Array.from(new Set(at)).sort();
+      return { index: unique, value: Float32Array.from(unique, (t) => (t + 1) / dim + round) };
+    };
+    const items = Array.from({ length: 300 }, (_, i): Item => ({ id: `i${i}`, title: `item ${i}` }));
+    const slots = index.slotsOf(items);
+    // Round 0 fills every slot; rounds 1-5 replace a varying half of them, which forces compactions.
+    for (let round = 0; round < 6; round++) {
+      slots.forEach((slot, i) => {
+        if (round > 0 && (i + round) % 2 === 0) return;
+        const row = rowFor(slot, round);
+        index.setLexical(slot, row);
+        const dense = new Float32Array(dim);
+        row.index.forEach((t, k) => (dense[t] = row.value[k]!));
+        expected.set(slot, dense);
+      });
+    }
+    const rows = index.lexicalRows(slots);
+    slots.forEach((slot, i) => expect(Array.from(densify(rows, i, dim))).toEqual(Array.from(expected.get(slot)!)));
+  });
+});
