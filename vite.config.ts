@@ -23,6 +23,22 @@ function standardWorkerUrl(): Plugin {
   };
 }
 
+/**
+ * ONNX Runtime's ESM build finds its own URL with `new URL('ort.webgpu.min.mjs', import.meta.url)`
+ * (used only under Node, for its proxy worker). webpack resolves that as an asset at the
+ * consumer's build, and the package does not ship the file, so the consumer's build fails.
+ * `import.meta.url + ''` is the same value at run time and no asset reference for a bundler.
+ */
+function ortSelfUrlNotAnAsset(): Plugin {
+  return {
+    name: 'localrank:ort-self-url-not-an-asset',
+    renderChunk(code) {
+      const rewritten = code.replace(/new URL\((`|"|')ort\.webgpu\.min\.mjs\1,\s*import\.meta\.url\)/g, 'new URL($1ort.webgpu.min.mjs$1, import.meta.url + "")');
+      return rewritten === code ? null : { code: rewritten, map: null };
+    },
+  };
+}
+
 // `vite build` makes the ESM package (dist/localrank.js + dist/engine.worker.js);
 // `vite build --mode iife` makes the script-tag bundle with the worker inlined.
 export default defineConfig(({ mode }) => {
@@ -38,6 +54,7 @@ export default defineConfig(({ mode }) => {
       // The script-tag build inlines a classic worker: Chromium refuses module workers from
       // blob:null URLs, which is what a sandboxed (opaque-origin) frame gets.
       format: iife ? 'iife' : 'es',
+      plugins: () => [ortSelfUrlNotAnAsset()],
       rollupOptions: { output: { entryFileNames: 'engine.worker.js', inlineDynamicImports: true } },
     },
     build: {
