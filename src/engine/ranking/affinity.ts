@@ -75,21 +75,21 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
     let total = 0;
     let best: AffinityScore['best'] = null;
     if (keys.category !== undefined) {
-      const part = (byCategory[keys.ids.category] ??= categoryPart(keys.categoryPrefixes));
+      const part = (byCategory[keys.categoryId] ??= categoryPart(keys.categoryPrefixes));
       total += AFFINITY_KIND_WEIGHTS.category * part.value;
       best = part.best;
     }
     if (keys.brand !== undefined) {
-      const part = (byBrand[keys.ids.brand] ??= brandPart(keys.brand));
+      const part = (byBrand[keys.brandId] ??= brandPart(keys.brand));
       total += AFFINITY_KIND_WEIGHTS.brand * part.value;
       if (part.best && (!best || part.best.strength > best.strength)) best = part.best;
     }
     if (keys.tags.length > 0 && max.tag > 0) {
       let sum = 0;
-      keys.tags.forEach((t, k) => (sum += byTag[keys.ids.tags[k]!] ??= relative('tag', value('tag', t))));
+      keys.tags.forEach((t, k) => (sum += byTag[keys.tagIds[k]!] ??= relative('tag', value('tag', t))));
       total += (AFFINITY_KIND_WEIGHTS.tag * sum) / keys.tags.length;
     }
-    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[keys.ids.band] ??= relative('price', value('price', keys.band)));
+    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[keys.bandId] ??= relative('price', value('price', keys.band)));
     return { value: Math.min(1, Math.max(-1, total)), best: best && best.strength >= MIN_REASON_STRENGTH ? best : null };
   };
 }
@@ -102,8 +102,11 @@ export interface AffinityKeys {
   brand?: string;
   tags: string[];
   band: string | null;
-  /** Each key's number in the {@link KeyIds} it was made with (-1 where absent): a scorer caches by these, not by string. */
-  ids: { category: number; brand: number; tags: Int32Array; band: number };
+  // Each key's number in the KeyIds it was made with (-1 where absent): a scorer caches by these, not by string.
+  categoryId: number;
+  brandId: number;
+  tagIds: Int32Array;
+  bandId: number;
 }
 
 /** Numbers for key strings, shared by every item whose keys are made with them (one set per item index). */
@@ -137,12 +140,10 @@ export function affinityKeysOf(item: Item, maxTags: number, ids: KeyIds): Affini
     categoryPrefixes: category >= 0 ? ids.prefixes[category]! : [],
     tags,
     band: band === null ? null : String(band),
-    ids: {
-      category,
-      brand: idOf(ids.brand, brand),
-      tags: Int32Array.from(tags, (t) => idOf(ids.tag, t)),
-      band: band === null ? -1 : idOf(ids.band, String(band)),
-    },
+    categoryId: category,
+    brandId: idOf(ids.brand, brand),
+    tagIds: Int32Array.from(tags, (t) => idOf(ids.tag, t)),
+    bandId: band === null ? -1 : idOf(ids.band, String(band)),
   };
   if (item.category !== undefined) keys.category = item.category;
   if (brand) keys.brand = brand;

@@ -5,7 +5,7 @@
 ;;   dense(data, offsets, count, probes, probeCount, dim, out):
 ;;     for i < count: row i starts at data + 4 * offsets[i] (offsets: i32 element offsets)
 ;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim
-;; Probes go in blocks of 4 (one row load feeds 4 running sums), then one at a time.
+;; Rows go in pairs and probes in blocks of 4 (each load feeds several running sums), then one at a time.
 ;;
 ;;   sparse(values, indices, starts, lengths, count, probesT, blocks, out):
 ;;     sparse rows in CSR form: row i's non-zeros are k in [starts[i], starts[i] + lengths[i]) (i32 arrays),
@@ -21,73 +21,142 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
+;; Row · probe, one probe.
+  (func $dot (param $row i32) (param $p i32) (param $bytes i32) (result f32)
+    (local $t i32) (local $a v128)
+    (block $done
+      (loop $dims
+        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
+        (local.set $a
+          (f32x4.add (local.get $a)
+            (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $t))) (v128.load (i32.add (local.get $p) (local.get $t))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br $dims)))
+    (call $hsum (local.get $a)))
+
+  ;; One row against the 4 consecutive probes from $p: 4 floats at $out.
+  (func $dot1x4 (param $row i32) (param $p i32) (param $bytes i32) (param $out i32)
+    (local $t i32) (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local.set $p1 (i32.add (local.get $p) (local.get $bytes)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
+    (block $done
+      (loop $dims
+        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
+        (local.set $x (v128.load (i32.add (local.get $row) (local.get $t))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p) (local.get $t))))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p1) (local.get $t))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p2) (local.get $t))))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p3) (local.get $t))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br $dims)))
+    (f32.store offset=0 (local.get $out) (call $hsum (local.get $a0)))
+    (f32.store offset=4 (local.get $out) (call $hsum (local.get $a1)))
+    (f32.store offset=8 (local.get $out) (call $hsum (local.get $a2)))
+    (f32.store offset=12 (local.get $out) (call $hsum (local.get $a3))))
+
+  ;; Two rows against the 4 consecutive probes from $p: each probe load serves both rows, and the two
+  ;; rows' memory reads overlap (rows are scattered over the index, so waiting for memory dominates).
+  (func $dot2x4 (param $rowA i32) (param $rowB i32) (param $p i32) (param $bytes i32) (param $outA i32) (param $outB i32)
+    (local $t i32) (local $x v128) (local $y v128) (local $q v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local.set $p1 (i32.add (local.get $p) (local.get $bytes)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
+    (block $done
+      (loop $dims
+        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
+        (local.set $x (v128.load (i32.add (local.get $rowA) (local.get $t))))
+        (local.set $y (v128.load (i32.add (local.get $rowB) (local.get $t))))
+        (local.set $q (v128.load (i32.add (local.get $p) (local.get $t))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p1) (local.get $t))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p2) (local.get $t))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p3) (local.get $t))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br $dims)))
+    (f32.store offset=0 (local.get $outA) (call $hsum (local.get $a0)))
+    (f32.store offset=4 (local.get $outA) (call $hsum (local.get $a1)))
+    (f32.store offset=8 (local.get $outA) (call $hsum (local.get $a2)))
+    (f32.store offset=12 (local.get $outA) (call $hsum (local.get $a3)))
+    (f32.store offset=0 (local.get $outB) (call $hsum (local.get $b0)))
+    (f32.store offset=4 (local.get $outB) (call $hsum (local.get $b1)))
+    (f32.store offset=8 (local.get $outB) (call $hsum (local.get $b2)))
+    (f32.store offset=12 (local.get $outB) (call $hsum (local.get $b3))))
+
+  (func $rowAt (param $data i32) (param $offsets i32) (param $i i32) (result i32)
+    (i32.add (local.get $data)
+      (i32.shl (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))
+
   (func (export "dense")
     (param $data i32) (param $offsets i32) (param $count i32)
     (param $probes i32) (param $probeCount i32) (param $dim i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $t i32) (local $row i32) (local $bytes i32)
-    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $o i32)
-    (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $i i32) (local $j i32) (local $bytes i32) (local $rowA i32) (local $rowB i32)
+    (local $outA i32) (local $outB i32) (local $p i32) (local $outStride i32)
     (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
-    (local.set $o (local.get $out))
-    (block $rows_done
-      (loop $rows
-        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $count)))
-        (local.set $row
-          (i32.add (local.get $data)
-            (i32.shl (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))
+    (local.set $outStride (i32.shl (local.get $probeCount) (i32.const 2)))
+    ;; Pairs of rows.
+    (block $pairs_done
+      (loop $pairs
+        (br_if $pairs_done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)))
+        (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
+        (local.set $rowB (call $rowAt (local.get $data) (local.get $offsets) (i32.add (local.get $i) (i32.const 1))))
+        (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
+        (local.set $outB (i32.add (local.get $outA) (local.get $outStride)))
         (local.set $j (i32.const 0))
-        ;; Blocks of 4 probes.
         (block $blocks_done
           (loop $blocks
             (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
-            (local.set $p0 (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
-            (local.set $p1 (i32.add (local.get $p0) (local.get $bytes)))
-            (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
-            (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
-            (local.set $a0 (v128.const i32x4 0 0 0 0))
-            (local.set $a1 (v128.const i32x4 0 0 0 0))
-            (local.set $a2 (v128.const i32x4 0 0 0 0))
-            (local.set $a3 (v128.const i32x4 0 0 0 0))
-            (local.set $t (i32.const 0))
-            (block $dims_done
-              (loop $dims
-                (br_if $dims_done (i32.ge_u (local.get $t) (local.get $bytes)))
-                (local.set $x (v128.load (i32.add (local.get $row) (local.get $t))))
-                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p0) (local.get $t))))))
-                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p1) (local.get $t))))))
-                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p2) (local.get $t))))))
-                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p3) (local.get $t))))))
-                (local.set $t (i32.add (local.get $t) (i32.const 16)))
-                (br $dims)))
-            (f32.store offset=0 (local.get $o) (call $hsum (local.get $a0)))
-            (f32.store offset=4 (local.get $o) (call $hsum (local.get $a1)))
-            (f32.store offset=8 (local.get $o) (call $hsum (local.get $a2)))
-            (f32.store offset=12 (local.get $o) (call $hsum (local.get $a3)))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $p (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
+            (call $dot2x4 (local.get $rowA) (local.get $rowB) (local.get $p) (local.get $bytes)
+              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
+              (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $blocks)))
-        ;; The remaining probes, one at a time.
         (block $singles_done
           (loop $singles
             (br_if $singles_done (i32.ge_u (local.get $j) (local.get $probeCount)))
-            (local.set $p0 (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
-            (local.set $a0 (v128.const i32x4 0 0 0 0))
-            (local.set $t (i32.const 0))
-            (block $dims1_done
-              (loop $dims1
-                (br_if $dims1_done (i32.ge_u (local.get $t) (local.get $bytes)))
-                (local.set $a0
-                  (f32x4.add (local.get $a0)
-                    (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $t))) (v128.load (i32.add (local.get $p0) (local.get $t))))))
-                (local.set $t (i32.add (local.get $t) (i32.const 16)))
-                (br $dims1)))
-            (f32.store (local.get $o) (call $hsum (local.get $a0)))
-            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (local.set $p (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
+            (f32.store (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
+              (call $dot (local.get $rowA) (local.get $p) (local.get $bytes)))
+            (f32.store (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2)))
+              (call $dot (local.get $rowB) (local.get $p) (local.get $bytes)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $singles)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rows))))
-;; One sparse row against a block of 4 transposed probes per non-zero: a splat, a multiply, an add.
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $pairs)))
+    ;; The last row when the count is odd.
+    (if (i32.lt_u (local.get $i) (local.get $count))
+      (then
+        (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
+        (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
+        (local.set $j (i32.const 0))
+        (block $blocks_done
+          (loop $blocks
+            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
+            (call $dot1x4 (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)
+              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $blocks)))
+        (block $singles_done
+          (loop $singles
+            (br_if $singles_done (i32.ge_u (local.get $j) (local.get $probeCount)))
+            (f32.store (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
+              (call $dot (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $singles))))))
+
+  ;; One sparse row against a block of 4 transposed probes per non-zero: a splat, a multiply, an add.
   (func (export "sparse")
     (param $values i32) (param $indices i32) (param $starts i32) (param $lengths i32) (param $count i32)
     (param $probesT i32) (param $blocks i32) (param $out i32)
