@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelEncoder } from '../src/engine/encoder/model.js';
 import type { ModelSource } from '../src/engine/encoder/model.js';
@@ -53,8 +54,8 @@ describe('model encoder (transformers.js in Node, fixture model)', () => {
       await expect(loadModelEncoder(source({ id: 'no-such-model' }))).rejects.toMatchObject({ name: 'LocalRankError', code: 'MODEL_LOAD_FAILED' });
     });
 
-    it('a failed run rejects with INFERENCE_FAILED, and every later call too (the worker must restart)', async () => {
-      // A config that claims more positions than the weights have lets long inputs reach ONNX Runtime.
+    /** A copy of the fixture whose config claims more positions than the weights have: long inputs then reach ONNX Runtime and fail. */
+    function lyingModelDir(): string {
       const dir = mkdtempSync(join(tmpdir(), 'localrank-lying-'));
       dirs.push(dir);
       cpSync(join(MODELS, MODEL), join(dir, MODEL), { recursive: true });
@@ -65,10 +66,29 @@ describe('model encoder (transformers.js in Node, fixture model)', () => {
         if ('model_max_length' in json) json['model_max_length'] = 512;
         writeFileSync(path, JSON.stringify(json));
       }
-      const encoder = await loadModelEncoder(source({ baseUrl: dir, dtype: 'fp32' }));
-      const long = Array.from({ length: 200 }, () => 'running').join(' ');
+      return dir;
+    }
+    const long = Array.from({ length: 200 }, () => 'running').join(' ');
+
+    it('a failed run rejects with INFERENCE_FAILED, and every later call too (the worker must restart)', async () => {
+      const encoder = await loadModelEncoder(source({ baseUrl: lyingModelDir(), dtype: 'fp32' }));
       await expect(encoder.embed([long])).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
       await expect(encoder.embed(['short'])).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+    });
+
+    it('regression: a download of the same model id in the disk cache does not shadow a local model folder', async () => {
+      // The cache holds the true fixture under the same id; the folder holds the lying config. The folder must win.
+      const cache = mkdtempSync(join(tmpdir(), 'localrank-fs-cache-'));
+      dirs.push(cache);
+      cpSync(join(MODELS, MODEL), join(cache, MODEL), { recursive: true });
+      const previous = env.cacheDir;
+      env.cacheDir = cache;
+      try {
+        const encoder = await loadModelEncoder(source({ baseUrl: lyingModelDir(), dtype: 'fp32' }));
+        await expect(encoder.embed([long])).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+      } finally {
+        env.cacheDir = previous;
+      }
     });
   });
 });
