@@ -1,0 +1,146 @@
+import { LocalRankError } from '../errors.js';
+import { validateItem } from '../engine/validate.js';
+import type { Item } from '../types.js';
+
+/** One catalog entry that was skipped, with where it is and why. */
+export interface CatalogProblem {
+  /** 1-based line of the entry's first character. */
+  line: number;
+  /** The offending field (`title`, `tags[2]`), when one is to blame. */
+  field?: string;
+  message: string;
+}
+
+export interface Catalog {
+  items: Item[];
+  /** Line of each item, same order. */
+  lines: number[];
+  problems: CatalogProblem[];
+}
+
+/** A catalog the CLI cannot read at all (not JSON, not an array). */
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+/**
+ * Parses a catalog: a JSON array of items, or JSON Lines (one item per line;
+ * chosen by a `.jsonl`/`.ndjson` name, or when the text does not start with `[`).
+ * Each entry is checked with the library's own item validation; invalid
+ * entries and duplicate ids are reported and left out, never dropped silently.
+ */
+export function parseCatalog(text: string, name: string): Catalog {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const jsonLines = /\.(jsonl|ndjson)$/i.test(name) || !body.trimStart().startsWith('[');
+  const entries = jsonLines ? jsonLinesEntries(body) : jsonArrayEntries(body);
+  const catalog: Catalog = { items: [], lines: [], problems: [] };
+  const firstLine = new Map<string, number>();
+  for (const entry of entries) {
+    if ('problem' in entry) {
+      catalog.problems.push(entry.problem);
+      continue;
+    }
+    let item: Item;
+    try {
+      item = validateItem(entry.value, 'item');
+    } catch (error) {
+      if (!(error instanceof LocalRankError)) throw error;
+      const field = error.field?.replace(/^item\.?/, '');
+      catalog.problems.push(field ? { line: entry.line, field, message: error.message.replace(/^item\./, '') } : { line: entry.line, message: error.message });
+      continue;
+    }
+    const seen = firstLine.get(item.id);
+    if (seen !== undefined) {
+      catalog.problems.push({ line: entry.line, field: 'id', message: `id "${item.id}" is a duplicate of line ${seen}` });
+      continue;
+    }
+    firstLine.set(item.id, entry.line);
+    catalog.items.push(item);
+    catalog.lines.push(entry.line);
+  }
+  return catalog;
+}
+
+type Entry = { line: number; value: unknown } | { problem: CatalogProblem };
+
+function jsonLinesEntries(text: string): Entry[] {
+  const out: Entry[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line.length === 0) return;
+    try {
+      out.push({ line: i + 1, value: JSON.parse(line) as unknown });
+    } catch (error) {
+      out.push({ problem: { line: i + 1, message: `not valid JSON: ${(error as Error).message}` } });
+    }
+  });
+  return out;
+}
+
+/** Line and column (1-based) of a character offset. */
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function jsonArrayEntries(text: string): Entry[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const where = at ? position(text, Number(at[1])) : null;
+    throw new CatalogError(`not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}: ${message}`);
+  }
+  if (!Array.isArray(value)) throw new CatalogError('a JSON catalog must be an array of items (or use JSON Lines, one item per line)');
+  const starts = topLevelElementOffsets(text);
+  const lineOf = lineCounter(text);
+  return value.map((v, i) => ({ line: lineOf(starts[i] ?? 0), value: v as unknown }));
+}
+
+/** Offsets of the first character of each element of the top-level array (the text is valid JSON). */
+function topLevelElementOffsets(text: string): number[] {
+  const offsets: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue;
+    if (expectElement && c !== ']') offsets.push(i);
+    expectElement = false;
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) expectElement = true;
+    } else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 1) expectElement = true;
+  }
+  return offsets;
+}
+
+/** Maps increasing offsets to lines in one pass overall. */
+function lineCounter(text: string): (offset: number) => number {
+  let line = 1;
+  let at = 0;
+  return (offset) => {
+    for (; at < offset; at++) if (text.charCodeAt(at) === 10) line++;
+    return line;
+  };
+}
