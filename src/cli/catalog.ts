@@ -27,14 +27,15 @@ export class CatalogError extends Error {
 }
 
 /**
- * Parses a catalog: a JSON array of items, or JSON Lines (one item per line;
- * chosen by a `.jsonl`/`.ndjson` name, or when the text does not start with `[`).
+ * Parses a catalog: a JSON array of items (a `.json` file), or JSON Lines (one
+ * item per line: a `.jsonl`/`.ndjson` file, or any other name whose text does
+ * not start with `[`).
  * Each entry is checked with the library's own item validation; invalid
  * entries and duplicate ids are reported and left out, never dropped silently.
  */
 export function parseCatalog(text: string, name: string): Catalog {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const jsonLines = /\.(jsonl|ndjson)$/i.test(name) || !body.trimStart().startsWith('[');
+  const jsonLines = /\.(jsonl|ndjson)$/i.test(name) || (!/\.json$/i.test(name) && !body.trimStart().startsWith('['));
   const entries = jsonLines ? jsonLinesEntries(body) : jsonArrayEntries(body);
   const catalog: Catalog = { items: [], lines: [], problems: [] };
   const firstLine = new Map<string, number>();
@@ -80,41 +81,43 @@ function jsonLinesEntries(text: string): Entry[] {
   return out;
 }
 
-/** Line and column (1-based) of a character offset. */
-function position(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 function jsonArrayEntries(text: string): Entry[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const where = at ? position(text, Number(at[1])) : null;
-    throw new CatalogError(`not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}: ${message}`);
+    throw new CatalogError(`not valid JSON${syntaxErrorLocation(text)}: ${(error as Error).message} (a JSON Lines catalog, one item per line, must be named .jsonl)`);
   }
   if (!Array.isArray(value)) throw new CatalogError('a JSON catalog must be an array of items (or use JSON Lines, one item per line)');
-  const starts = topLevelElementOffsets(text);
+  const spans = topLevelElements(text);
   const lineOf = lineCounter(text);
-  return value.map((v, i) => ({ line: lineOf(starts[i] ?? 0), value: v as unknown }));
+  return value.map((v, i) => ({ line: lineOf(spans[i]?.start ?? 0), value: v as unknown }));
 }
 
-/** Offsets of the first character of each element of the top-level array (the text is valid JSON). */
-function topLevelElementOffsets(text: string): number[] {
-  const offsets: number[] = [];
+/**
+ * Where a JSON array fails to parse, for people: Node 20's messages carry no
+ * position, so each top-level element is parsed on its own and the first that
+ * fails names its line.
+ */
+function syntaxErrorLocation(text: string): string {
+  const lineOf = lineCounter(text);
+  for (const { start, end } of topLevelElements(text)) {
+    try {
+      JSON.parse(text.slice(start, end));
+    } catch {
+      return ` (in the entry starting on line ${lineOf(start)})`;
+    }
+  }
+  return '';
+}
+
+/** Start and end offsets of each element of the top-level array (assumes the structure of valid JSON). */
+function topLevelElements(text: string): Array<{ start: number; end: number }> {
+  const spans: Array<{ start: number; end: number }> = [];
   let depth = 0;
   let inString = false;
   let expectElement = false;
+  let current: { start: number; end: number } | null = null;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (inString) {
@@ -123,16 +126,21 @@ function topLevelElementOffsets(text: string): number[] {
       continue;
     }
     if (c === ' ' || c === '\n' || c === '\r' || c === '\t') continue;
-    if (expectElement && c !== ']') offsets.push(i);
+    if (expectElement && c !== ']') spans.push((current = { start: i, end: text.length }));
     expectElement = false;
     if (c === '"') inString = true;
     else if (c === '[' || c === '{') {
       depth++;
       if (depth === 1) expectElement = true;
-    } else if (c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 1) expectElement = true;
+    } else if (c === ']' || c === '}') {
+      if (depth === 1 && current) current.end = i;
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      if (current) current.end = i;
+      expectElement = true;
+    }
   }
-  return offsets;
+  return spans;
 }
 
 /** Maps increasing offsets to lines in one pass overall. */
