@@ -31,7 +31,7 @@ export interface VectorsFile {
  * Rejects a truncated, corrupted or unsupported file with a `LocalRankError`
  * of code `INVALID_ARGUMENT` and field `vectors`.
  */
-export function readVectors(buffer: ArrayBuffer | ArrayBufferView): VectorsFile {
+export function readVectors(buffer: ArrayBufferLike | ArrayBufferView): VectorsFile {
   const file = decodeVectorsFile(buffer);
   const { header, ids } = file;
   return {
@@ -61,7 +61,7 @@ export function readVectors(buffer: ArrayBuffer | ArrayBufferView): VectorsFile 
  * copied, never modified. `vectors` may be the file's bytes or the result of
  * {@link readVectors} (to decode once and apply to several batches).
  */
-export function withVectors(items: readonly Item[], vectors: ArrayBuffer | ArrayBufferView | VectorsFile): Item[] {
+export function withVectors(items: readonly Item[], vectors: ArrayBufferLike | ArrayBufferView | VectorsFile): Item[] {
   const file = isVectorsFile(vectors) ? vectors : readVectors(vectors);
   const byId = new Map<string, number>();
   file.ids.forEach((id, i) => byId.set(id, i));
@@ -72,6 +72,6 @@ export function withVectors(items: readonly Item[], vectors: ArrayBuffer | Array
   });
 }
 
-function isVectorsFile(v: ArrayBuffer | ArrayBufferView | VectorsFile): v is VectorsFile {
+function isVectorsFile(v: ArrayBufferLike | ArrayBufferView | VectorsFile): v is VectorsFile {
   return !(v instanceof ArrayBuffer) && !ArrayBuffer.isView(v) && Array.isArray((v as VectorsFile).ids);
 }

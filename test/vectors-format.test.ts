@@ -115,7 +115,7 @@ describe('vectors file format', () => {
     const bytes = file('float32');
     const padded = new Uint8Array(bytes.length + 16);
     padded.set(bytes, 5);
-    expect(readVectors(bytes.buffer).ids).toEqual(items.map((i) => i.id));
+    expect(readVectors(bytes.buffer as ArrayBuffer).ids).toEqual(items.map((i) => i.id));
     expect(readVectors(padded.subarray(5, 5 + bytes.length)).ids).toEqual(items.map((i) => i.id));
     expect(readVectors(new DataView(padded.buffer, 5, bytes.length)).ids).toEqual(items.map((i) => i.id));
   });
@@ -185,6 +185,14 @@ describe('withVectors', () => {
   it('accepts a file decoded once with readVectors', () => {
     const decoded = readVectors(bytes);
     expect(withVectors(items, decoded).filter((i) => i.vector).length).toBe(3);
+  });
+
+  it('rejects what is not bytes (a Response, a Promise, a string) with a hint', () => {
+    for (const wrong of [new Response("x"), Promise.resolve(bytes.buffer), 'vectors.bin', null]) {
+      const error = caught(() => readVectors(wrong as unknown as ArrayBuffer));
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'vectors' });
+      expect(error.message).toMatch(/must be an ArrayBuffer or a typed array/);
+    }
   });
 
   it('rejects a bad buffer with the same LocalRankError as readVectors', () => {

@@ -180,7 +180,11 @@ export interface DecodedVectors {
 }
 
 /** Decodes a whole file; any truncation, trailing bytes or malformed part is a LocalRankError (INVALID_ARGUMENT, field `vectors`). */
-export function decodeVectorsFile(buffer: ArrayBuffer | ArrayBufferView): DecodedVectors {
+export function decodeVectorsFile(buffer: ArrayBufferLike | ArrayBufferView): DecodedVectors {
+  const isBuffer = buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer);
+  if (!isBuffer && !ArrayBuffer.isView(buffer)) {
+    throw new LocalRankError('INVALID_ARGUMENT', 'vectors must be an ArrayBuffer or a typed array (for example `await response.arrayBuffer()`)', 'vectors');
+  }
   const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
   const header = decodeHeader(bytes);
   const { count, dimension, quantization, headerBytes } = header;
