@@ -80,7 +80,7 @@ describe('localrank (spawned process)', () => {
 
   it('runs from the packed tarball installed in another folder (bin entry, dist/cli.js in "files")', async () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
-    const [{ filename, files }] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const { filename, files } = (JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['bin/localrank.mjs', 'dist/cli.js']));
     // Install by hand (no registry): the package unpacked, its dependencies from this checkout.
