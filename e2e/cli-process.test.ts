@@ -78,6 +78,22 @@ describe('localrank (spawned process)', () => {
     a.vectors.forEach((v, i) => expect(v.reduce((s, x, k) => s + x * b.vectors[i]![k]!, 0)).toBeGreaterThan(0.9999));
   });
 
+  it('Ctrl-C (SIGINT) stops between chunks, keeps the partial file, exits 130 and says how to resume', async () => {
+    const big = join(dir, 'big.jsonl');
+    writeFileSync(big, Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ id: `b${i}`, title: `${WORDS[i % 11]} ${WORDS[(i * 3) % 11]} ${i}` })).join('\n'));
+    const out = join(dir, 'interrupted.bin');
+    const child = spawn(process.execPath, [BIN, 'embed', big, '--model', MODEL, '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    while (!existsSync(`${out}.partial`)) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted after \d+ of 40000 items; .*interrupted\.bin\.partial is kept: run the same command again to resume/);
+    expect(existsSync(`${out}.partial`)).toBe(true);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('runs from the packed tarball installed in another folder (bin entry, dist/cli.js in "files")', async () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
     const { filename, files } = (JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;

@@ -188,6 +188,8 @@ describe('localrank embed', () => {
         const out = join(dir, 'url.bin');
         const run = await cli(['embed', catalogPath, '--model', `${server.url}/models/localrank-tiny-bert/`, '--out', out]);
         expect(run.code, run.stderr).toBe(0);
+        expect(run.stderr).toMatch(/^downloading onnx\/model_quantized\.onnx: 100% of 0\.\d MB$/m);
+        expect(run.stderr.split('\n').filter((l) => l.startsWith('downloading onnx/model_quantized.onnx')).length).toBeLessThanOrEqual(5);
         const file = readVectors(readFileSync(out));
         expect(file.encoder).toBe('model:localrank-tiny-bert');
         file.vectors.forEach((v, i) => expect(cosine(v, reference[i]!)).toBeGreaterThan(0.9999));

@@ -7,7 +7,7 @@ import { fnv1a32 } from '../engine/hash.js';
 import { itemText } from '../engine/item-text.js';
 import type { Quantization } from '../engine/vectors-file.js';
 import { encodeIds, encodeRecords } from '../engine/vectors-file.js';
-import type { ModelOptions } from '../types.js';
+import type { ModelOptions, ProgressEvent } from '../types.js';
 import type { CatalogProblem } from './catalog.js';
 import { CatalogError, parseCatalog } from './catalog.js';
 import type { ModelRef } from './model-ref.js';
@@ -101,6 +101,17 @@ function modelFailure(ref: ModelRef, error: unknown): string {
   return `could not load the model in ${ref.baseUrl}/${ref.loadId}: ${reason}`;
 }
 
+/** One line per model file at 0, 25, 50, 75 and 100% (transformers.js reports every chunk). */
+function downloadReporter(say: (text: string) => void): (p: ProgressEvent) => void {
+  const shown = new Map<string, number>();
+  return ({ file, loaded, total }) => {
+    const step = total > 0 ? Math.floor((loaded / total) * 4) * 25 : 0;
+    if ((shown.get(file) ?? -1) >= step) return;
+    shown.set(file, step);
+    say(`downloading ${file}: ${step}%${total > 0 ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`);
+  };
+}
+
 /** `localrank embed`: returns the exit code; writes reports to stderr and, with `json`, a summary to stdout. */
 export async function runEmbed(options: EmbedOptions, io: EmbedIO): Promise<number> {
   const say = (text: string): void => {
@@ -157,7 +168,7 @@ export async function runEmbed(options: EmbedOptions, io: EmbedIO): Promise<numb
       device: 'cpu',
       ortBuild: 'wasm',
       batchSize: options.batchSize,
-      ...(ref.kind === 'directory' ? {} : { onProgress: (p) => say(`downloading ${p.file}: ${Math.round(p.progress * 100)}%`) }),
+      ...(ref.kind === 'directory' ? {} : { onProgress: downloadReporter(say) }),
     });
   } catch (e) {
     error(modelFailure(ref, e));
