@@ -5,7 +5,6 @@
  */
 import { fnv1a32 } from './engine/hash.js';
 import { itemText } from './engine/item-text.js';
-import type { Quantization } from './engine/vectors-file.js';
 import { decodeVectorsFile } from './engine/vectors-file.js';
 import type { Item } from './types.js';
 
@@ -15,7 +14,7 @@ export interface VectorsFile {
   encoder: string;
   dimension: number;
   /** How the values were stored; decoded vectors are always Float32Array. */
-  quantization: Quantization;
+  quantization: 'float32' | 'float16' | 'int8';
   /** Weight precision of the model that computed them (`q8`, `fp32`…), as the CLI recorded it. */
   dtype: string;
   /** Item ids, in file order. */
@@ -56,9 +55,9 @@ export function readVectors(buffer: ArrayBufferLike | ArrayBufferView): VectorsF
  *
  * An item gets the file's vector when the file has its id and the item's
  * text (title, category, brand, tags, description) is the one the vector was
- * computed from; other items are returned unchanged, so the browser embeds
- * only items that are new or changed since the file was built. Items are
- * copied, never modified. `vectors` may be the file's bytes or the result of
+ * computed from (replacing any `vector` the item had); other items are
+ * returned unchanged, so the browser embeds only items that are new or
+ * changed since the file was built. Items are copied, never modified. `vectors` may be the file's bytes or the result of
  * {@link readVectors} (to decode once and apply to several batches).
  */
 export function withVectors(items: readonly Item[], vectors: ArrayBufferLike | ArrayBufferView | VectorsFile): Item[] {
