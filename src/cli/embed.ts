@@ -52,8 +52,6 @@ export interface EmbedIO {
   signal?: AbortSignal;
   /** Test hook: called after each chunk is durably written, with the items written so far. */
   onCheckpoint?: (written: number) => void;
-  /** Loads the model (tests may count loads); default transformers.js. */
-  loadEncoder?: typeof loadModelEncoder;
 }
 
 export interface EmbedSummary {
@@ -161,10 +159,11 @@ export async function runEmbed(options: EmbedOptions, io: EmbedIO): Promise<numb
   const loadStart = performance.now();
   let encoder: Encoder;
   try {
-    encoder = await (io.loadEncoder ?? loadModelEncoder)({
+    encoder = await loadModelEncoder({
       id: ref.loadId,
       ...(ref.baseUrl !== undefined ? { baseUrl: ref.baseUrl } : {}),
       dtype: options.dtype,
+      // onnxruntime-node on the CPU; the ORT build only matters in browsers.
       device: 'cpu',
       ortBuild: 'wasm',
       batchSize: options.batchSize,
