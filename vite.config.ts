@@ -40,8 +40,23 @@ function ortSelfUrlNotAnAsset(): Plugin {
 }
 
 // `vite build` makes the ESM package (dist/localrank.js + dist/engine.worker.js);
-// `vite build --mode iife` makes the script-tag bundle with the worker inlined.
+// `vite build --mode iife` makes the script-tag bundle with the worker inlined;
+// `vite build --mode cli` makes the Node command line (dist/cli.js, run by bin/localrank.mjs).
 export default defineConfig(({ mode }) => {
+  if (mode === 'cli') {
+    return {
+      define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        sourcemap: true,
+        target: 'node20',
+        // SSR build: Node resolution, dependencies (transformers.js on onnxruntime-node) stay imports.
+        ssr: 'src/cli/main.ts',
+        rollupOptions: { output: { entryFileNames: 'cli.js' } },
+      },
+    };
+  }
   const iife = mode === 'iife';
   return {
     base: './',

@@ -6,10 +6,11 @@
 //   - the same in headless Chromium, through LocalRank's real worker (dist/engine.worker.js);
 //   - LocalRank's worker `embed` against a bare transformers.js pipeline in a worker (same texts, batch 32);
 //   - time to the first (lexical) and first model-backed `rank()` on the ESM build, cold and warm;
-//   - gzipped sizes of the built files.
+//   - gzipped sizes of the built files;
+//   - the catalog CLI's (`localrank embed`) items per second on the fixture and, when present, the shared model.
 // Human-readable lines first; the last line of stdout is one JSON object.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ const BATCHES = [1, 8, 32];
 const THROUGHPUT = { warmup: 32, reps: 5, perRep: 64 };
 const OVERHEAD = { batch: 32, warmup: 64, pairs: 8, perPair: 64 };
 const FIRST_RANK = { pages: 5, candidates: 40 };
+const CLI = { items: { fixture: 2000, minilm: 1000 }, runs: 3 };
 
 const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : 'n/a');
 const { log, fail, problems } = createReport();
@@ -55,6 +57,10 @@ const result = {
   node_wasm_texts_per_s_b32_length_sorted: null,
   padded_to_real_tokens_b32: null,
   all_requests_local: null,
+  // The build-time CLI (`localrank embed`, dist/cli.js on onnxruntime-node, q8, float32 output):
+  // items per second of its embedding phase (model load excluded), median of CLI.runs runs.
+  cli_items_per_s_fixture: null,
+  cli_items_per_s_minilm: null,
 };
 
 // ---------------------------------------------------------------------------
@@ -163,6 +169,52 @@ try {
   log('   native = onnxruntime-node (transformers.js default in Node), all cores; for reference only');
 } catch (error) {
   fail('Node native CPU throughput', error);
+}
+log();
+
+// ---------------------------------------------------------------------------
+// 2b. The catalog CLI, as a user runs it: `node bin/localrank.mjs embed catalog.jsonl --model DIR --out FILE`
+log('== CLI: localrank embed (dist/cli.js, onnxruntime-node, q8, float32 output) ==');
+{
+  const cliModels = [['fixture', join(ROOT, 'test/fixtures/models/localrank-tiny-bert')]];
+  if (useShared) cliModels.push(['minilm', join(SHARED_MODEL_DIR, 'localrank-minilm-distilled')]);
+  else log('(../shared/models/localrank-minilm-distilled not found: cli_items_per_s_minilm not measured)');
+  const cliDir = mkdtempSync(join(tmpdir(), 'localrank-bench-cli-'));
+  try {
+    if (!existsSync(join(DIST, 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build`');
+    const cliTexts = productTexts(Math.max(...Object.values(CLI.items)));
+    const catalogPath = join(cliDir, 'catalog.jsonl');
+    writeFileSync(catalogPath, cliTexts.map((title, i) => JSON.stringify({ id: `p${i}`, title })).join('\n'));
+    for (const [name, dir] of cliModels) {
+      const count = CLI.items[name];
+      const catalog = count === cliTexts.length ? catalogPath : join(cliDir, `catalog-${count}.jsonl`);
+      if (catalog !== catalogPath) writeFileSync(catalog, cliTexts.slice(0, count).map((title, i) => JSON.stringify({ id: `p${i}`, title })).join('\n'));
+      const runs = [];
+      let last = null;
+      for (let r = 0; r < CLI.runs; r++) {
+        const { stdout } = await new Promise((resolveRun, rejectRun) =>
+          execFile(
+            process.execPath,
+            [join(ROOT, 'bin/localrank.mjs'), 'embed', catalog, '--model', dir, '--out', join(cliDir, `${name}.bin`), '--force', '--quiet', '--json'],
+            { cwd: ROOT, timeout: 300_000 },
+            (error, out, err) => (error ? rejectRun(new Error(`${error.message.split('\n')[0]} ${err.trim().split('\n').slice(-3).join(' ')}`)) : resolveRun({ stdout: out })),
+          ),
+        );
+        last = JSON.parse(stdout.trim().split('\n').at(-1));
+        runs.push(last.itemsPerSecond);
+      }
+      result[`cli_items_per_s_${name}`] = median(runs);
+      const bytes = statSync(join(cliDir, `${name}.bin`)).size;
+      log(
+        `[cli ${name}] ${count} items, ${last.dimension}-d: ${fmt(median(runs))} items/s (runs ${runs.map((x) => fmt(x)).join(', ')}); ` +
+          `model load ${fmt(last.modelLoadSeconds * 1000, 0)} ms; output ${bytes} B (${fmt(bytes / count, 0)} B/item float32)`,
+      );
+    }
+  } catch (error) {
+    fail('CLI throughput', error);
+  } finally {
+    rmSync(cliDir, { recursive: true, force: true });
+  }
 }
 log();
 

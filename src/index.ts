@@ -7,6 +7,8 @@ import { createLocalRankWith } from './client/create.js';
 import type { LocalRank, LocalRankOptions } from './types.js';
 
 export { LocalRankError } from './errors.js';
+export { readVectors, withVectors } from './vectors.js';
+export type { VectorsFile } from './vectors.js';
 export type * from './types.js';
 
 function spawnEngineWorker(): Worker {

@@ -38,6 +38,7 @@ import type { HistoryVector } from './ranking/explain.js';
 import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
+import { itemText } from './item-text.js';
 import { filterCandidates, orderCandidates, validateRankOptions, validateRecentOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
 import { openNamespaceStorage } from './storage.js';
@@ -67,7 +68,6 @@ export interface InitResult {
 
 const MAX_BATCH = 10_000;
 const MAX_CANDIDATES = 100_000;
-const MAX_ITEM_TEXT = 2_000;
 /** In-memory vectors of non-item texts (queries) kept per encoder; beyond this the oldest go. */
 const MAX_MEMO = 5_000;
 const PROBE_TEXTS = ['trail running shoes', 'stainless steel chef knife', 'wireless noise cancelling headphones', 'organic green tea'];
@@ -83,11 +83,7 @@ const VERBS: Record<EventType, string> = {
   impression: 'saw',
 };
 
-/** The text the encoders read for an item. */
-export function itemText(item: Item): string {
-  const parts = [item.title, item.category, item.brand, item.tags?.join(' '), item.description];
-  return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join('. ').slice(0, MAX_ITEM_TEXT);
-}
+export { itemText };
 
 /**
  * The engine: pure TypeScript, no DOM. It runs in the worker (and in Node for
