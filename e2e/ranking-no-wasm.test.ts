@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, launch, serve, watch } from './harness.js';
+import { startServer } from '../scripts/serve.mjs';
+
+// Two servers: one plain, one whose every response (page and worker script) carries a CSP without
+// 'wasm-unsafe-eval', so the worker can compile no WebAssembly: no model, and no ranking kernel.
+const NO_WASM = "default-src 'self'; script-src 'self' 'unsafe-inline'; worker-src 'self'; connect-src 'self'";
+
+let browser: Browser;
+let plain: RunningServer;
+let noWasm: RunningServer;
+beforeAll(async () => {
+  [browser, plain, noWasm] = await Promise.all([launch(), serve(), startServer({ headers: { 'Content-Security-Policy': NO_WASM } })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([plain?.close(), noWasm?.close()]);
+});
+
+const ITEMS = Array.from({ length: 60 }, (_, i) => ({
+  id: `i${i}`,
+  title: [`Trail running shoes ${i}`, `Cast iron frying pan ${i}`, `Waterproof hiking jacket ${i}`][i % 3]!,
+  category: ['Shoes > Running', 'Kitchen > Cookware', 'Outdoor > Jackets'][i % 3]!,
+  brand: ['Stridelab', 'Ironhearth', 'Ridgeway', 'Paceline'][i % 4]!,
+  popularity: 10 + ((i * 37) % 50),
+}));
+
+interface Ranked {
+  id: string;
+  score: number;
+}
+
+/** Opens the ESM page, waits until the model settled (loaded or failed), views three running shoes and ranks the rest. */
+async function rankOn(page: Page, server: RunningServer): Promise<{ model: string; encoder: string; items: Ranked[] }> {
+  await page.goto(`${server.url}/e2e/pages/esm.html`);
+  await page.waitForFunction(() => (window as any).__pageReady === true);
+  return page.evaluate(
+    async ([items, model]) => {
+      const w = window as any;
+      w.start({ namespace: 'no-wasm', model: { id: model, baseUrl: '/models/', device: 'wasm' } });
+      const settled = new Promise<string>((resolve) => {
+        w.lr.on('encoder', (e: { kind: string }) => e.kind === 'model' && resolve('model'));
+        w.lr.on('error', (e: { code: string }) => e.code === 'MODEL_LOAD_FAILED' && resolve('MODEL_LOAD_FAILED'));
+      });
+      await w.lr.ready;
+      const outcome = await settled;
+      await w.lr.upsertItems(items);
+      await w.lr.track(['i0', 'i3', 'i6'].map((itemId) => ({ type: 'view', itemId })));
+      const ranked = await w.lr.rank(items.map((i: { id: string }) => i.id).filter((id: string) => !['i0', 'i3', 'i6'].includes(id)), { k: 10 });
+      return { model: outcome, encoder: ranked.encoder.kind as string, items: ranked.items.map((r: { id: string; score: number }) => ({ id: r.id, score: r.score })) };
+    },
+    [ITEMS, FIXTURE_MODEL] as const,
+  );
+}
+
+describe('ranking where WebAssembly is forbidden', () => {
+  it('without wasm-unsafe-eval the model cannot load, and the lexical ranking (JavaScript loops instead of the SIMD kernel) equals the one with WebAssembly', async () => {
+    const context = await browser.newContext();
+    const blocked = await context.newPage();
+    const log = watch(context, blocked);
+    const withoutWasm = await rankOn(blocked, noWasm);
+    expect(withoutWasm.model).toBe('MODEL_LOAD_FAILED');
+    expect(withoutWasm.encoder).toBe('lexical');
+    expect(log.pageErrors).toEqual([]);
+
+    // The reference: the same page where WebAssembly is allowed, with the model not loaded (lexical ranking, SIMD kernel).
+    const reference = await (async (): Promise<Ranked[]> => {
+      const page = await context.newPage();
+      await page.goto(`${plain.url}/e2e/pages/esm.html`);
+      await page.waitForFunction(() => (window as any).__pageReady === true);
+      return page.evaluate(async (items) => {
+        const w = window as any;
+        w.start({ namespace: 'no-wasm-reference' });
+        await w.lr.ready;
+        await w.lr.upsertItems(items);
+        await w.lr.track(['i0', 'i3', 'i6'].map((itemId) => ({ type: 'view', itemId })));
+        const ranked = await w.lr.rank(items.map((i: { id: string }) => i.id).filter((id: string) => !['i0', 'i3', 'i6'].includes(id)), { k: 10 });
+        return ranked.items.map((r: { id: string; score: number }) => ({ id: r.id, score: r.score }));
+      }, ITEMS);
+    })();
+
+    // Running shoes first, as with the kernel; same order, same scores to float precision.
+    const categoryOf = new Map(ITEMS.map((i) => [i.id, i.category]));
+    expect(withoutWasm.items.slice(0, 5).every((r) => categoryOf.get(r.id) === 'Shoes > Running')).toBe(true);
+    expect(withoutWasm.items.map((r) => r.id)).toEqual(reference.map((r) => r.id));
+    withoutWasm.items.forEach((r, i) => expect(r.score).toBeCloseTo(reference[i]!.score, 5));
+    await context.close();
+  });
+});
