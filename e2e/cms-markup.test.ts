@@ -183,4 +183,64 @@ describe('script tag driven by markup (same origin)', () => {
     expect(log.pageErrors).toEqual([]);
     await context.close();
   });
+
+  it('a product page: its item is a view, similar and recently-viewed slots fill from templates, a list without template is reordered; events reach page code', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    // What page code would do: listen for LocalRank's DOM events (no LocalRank code in the page itself).
+    await page.addInitScript(() => {
+      const seen: unknown[] = ((window as any).__lrEvents = []);
+      document.addEventListener('localrank:ready', (e) => {
+        const detail = (e as CustomEvent).detail;
+        seen.push({ type: 'ready', sameInstance: detail.instance === (window as any).LocalRank.instance, pageItem: detail.pageItem, items: detail.items });
+      });
+      document.addEventListener('localrank:render', (e) => seen.push({ type: 'render', kind: (e as CustomEvent).detail.kind, slot: (e.target as Element).id }));
+    });
+
+    // First visit, empty profile: the similar slot follows the page's item; nothing was viewed before, so the
+    // recently-viewed slot keeps its server-rendered content.
+    await page.goto(`${env.server.url}/e2e/pages/cms-product.html`);
+    await waitForRendered(page, '#similar');
+    const similar = await slotItems(page, '#similar');
+    expect(similar).toHaveLength(2);
+    expect(similar.map((i) => i.id)).not.toContain('kettle');
+    expect(similar[0]!.id).toBe('pan'); // same category and brand as the kettle
+    await page.waitForSelector('#more[data-lr-rendered]', { state: 'attached' });
+    expect(await page.$eval('#recent', (e) => ({ rendered: e.hasAttribute('data-lr-rendered'), items: e.querySelectorAll('[data-lr-item]').length }))).toEqual({ rendered: false, items: 0 });
+    await expect.poll(async () => (await storedEvents(page)).filter((e) => e.type === 'view')).toEqual([{ type: 'view', itemId: 'kettle' }]);
+    const events = (await page.evaluate(() => (window as any).__lrEvents)) as Array<Record<string, unknown>>;
+    expect(events.find((e) => e['type'] === 'ready')).toEqual({ type: 'ready', sameInstance: true, pageItem: 'kettle', items: 9 });
+    expect(events.filter((e) => e['type'] === 'render').map((e) => e['slot'])).toEqual(expect.arrayContaining(['similar', 'more']));
+
+    // Then the person clicks running shoes in the shop and comes back.
+    await page.goto(`${env.server.url}/e2e/pages/cms-shop.html`);
+    await Promise.all([page.waitForEvent('load'), page.click('#grid [data-lr-item="trail"] a')]);
+    await page.goto(`${env.server.url}/e2e/pages/cms-product.html`);
+    for (const slot of ['#recent', '#more']) await page.waitForSelector(`${slot}[data-lr-rendered]`, { state: 'attached' });
+    // The page's own item is not "recently viewed" on its own page; the clicked shoes are.
+    expect((await slotItems(page, '#recent')).map((i) => i.id)).toEqual(['trail']);
+    expect(await page.textContent('#recent [data-lr-field="reason"]')).toMatch(/clicked/i);
+    // Reordered in place: the same five elements, three visible, the hidden ones marked as LocalRank's doing.
+    const more = await page.$$eval('#more > li', (els) => els.map((e) => ({ id: e.getAttribute('data-lr-item'), hidden: (e as HTMLElement).hidden, overflow: e.hasAttribute('data-lr-overflow') })));
+    expect(more.map((m) => m.id).sort()).toEqual(['atlas', 'extra', 'novel', 'road', 'socks']);
+    expect(more.map((m) => m.hidden)).toEqual([false, false, false, true, true]);
+    expect(more.every((m) => m.hidden === m.overflow)).toBe(true);
+    expect(['road', 'socks']).toContain(more[0]!.id); // the clicked running shoes pull their own kind up
+    expect(suspiciousRequests(log.requests, [env.server.url])).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a script tag without data-lr-* attributes starts nothing: window.LocalRank only, as before', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    await page.goto(`${env.server.url}/e2e/pages/iife.html?from=${encodeURIComponent(env.server.url)}`);
+    await page.waitForFunction(() => (window as any).__scriptLoaded);
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => ({ instance: (window as any).LocalRank.instance, create: typeof (window as any).LocalRank.createLocalRank }))).toEqual({ instance: null, create: 'function' });
+    expect(log.requests.filter((u) => u.startsWith('blob:') || u.includes('/models/') || u.includes('/ort/'))).toEqual([]);
+    await context.close();
+  });
 });

@@ -93,7 +93,8 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
       const known = actions.filter((a) => items.has(a.itemId));
       if (known.length > 0) tracker?.track(known.map((a) => eventOf('impression', a)));
     });
-    impressions.observe(doc.querySelectorAll('[data-lr-item]'));
+    // Items in slots are watched once their slot settled: they are seen in the order LocalRank gives them.
+    impressions.observe([...doc.querySelectorAll('[data-lr-item]')].filter((e) => !slots.some((slot) => slot.element.contains(e))));
 
     const context = { lr, items, pageItemId, currency: config.currency, locale: doc.documentElement.lang || undefined, warn };
     /** Renders the slots nobody has seen yet (a slot never changes under the reader's eyes). */
@@ -106,11 +107,12 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
             const rendered = await renderSlot(slot.element, slot.config, context);
             if (!rendered) return;
             slot.element.setAttribute('data-lr-rendered', rendered.encoder.kind);
-            impressions.observe(slot.element.querySelectorAll('[data-lr-item]'));
             const detail: SlotRenderDetail = { kind: slot.config.kind, ...rendered };
             slot.element.dispatchEvent(new view.CustomEvent('localrank:render', { bubbles: true, detail }));
           } catch (error) {
             warnError(warn, `render:${slot.config.kind}`, error, `the ${slot.config.kind} slot keeps its content`);
+          } finally {
+            impressions.observe(slot.element.querySelectorAll('[data-lr-item]'));
           }
         });
       }
