@@ -1,15 +1,18 @@
 // Helpers shared by the e2e/cms-*.test.ts files (the script tag driven by markup).
-import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Frame, Page } from 'playwright-core';
+
+/** A page or a frame in it. */
+export type Target = Page | Frame;
 
 /** The first items a slot shows: id and the text of its category field. */
-export async function slotItems(page: Page, slot: string): Promise<Array<{ id: string; category: string | null }>> {
+export async function slotItems(page: Target, slot: string): Promise<Array<{ id: string; category: string | null }>> {
   return page.$$eval(`${slot} [data-lr-item]`, (elements) =>
     elements.map((e) => ({ id: e.getAttribute('data-lr-item')!, category: e.querySelector('[data-lr-field="category"]')?.textContent ?? null })),
   );
 }
 
 /** Waits until the slot was rendered by LocalRank (its `data-lr-rendered` names the encoder). */
-export async function waitForRendered(page: Page, slot: string, timeout = 60_000): Promise<void> {
+export async function waitForRendered(page: Target, slot: string, timeout = 60_000): Promise<void> {
   await page.waitForSelector(`${slot}[data-lr-rendered] [data-lr-item]`, { state: 'attached', timeout });
 }
 

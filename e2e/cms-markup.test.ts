@@ -150,6 +150,24 @@ describe('script tag driven by markup (same origin)', () => {
     await context.close();
   });
 
+  it('without IndexedDB and sessionStorage (a sandboxed frame) the slots still fill, with one warning', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    const messages = consoleOf(page);
+    await page.goto(`${env.server.url}/e2e/pages/cms-sandboxed.html`);
+    const frame = page.frames().find((f) => f.url().endsWith('/cms-shop.html'))!;
+    await waitForRendered(frame, '#for-you');
+    expect(await slotItems(frame, '#for-you')).toHaveLength(3);
+    expect(await frame.evaluate(() => { try { return typeof sessionStorage; } catch (e) { return (e as Error).name; } })).toBe('SecurityError');
+    // Clicks are still tracked (straight to the worker, whose profile lives in memory).
+    await frame.click('#grid [data-lr-item="atlas"]', { position: { x: 300, y: 5 } });
+    await expect.poll(async () => (await frame.evaluate(() => (window as any).LocalRank.instance.profile())).counts.click, { timeout: 10_000 }).toBe(1);
+    expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([expect.stringContaining('STORAGE_UNAVAILABLE')]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
   it('item data that looks like HTML renders as text, and javascript: URLs are refused', async () => {
     const context = await env.browser.newContext();
     const page = await newPage(context);

@@ -75,7 +75,8 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
 
     const itemsKnown = lr.ready.then(() => (items.size > 0 ? lr.upsertItems([...items.values()].map((p) => p.item)) : undefined));
     tracker = createDurableTracker(lr, storage, journalKey, itemsKnown, (id) => items.has(id), warn);
-    tracker.replay();
+    // The first rankings wait for what this page view starts with: events a navigation interrupted, the page item's view.
+    const history: Array<Promise<void>> = [tracker.replay()];
 
     const eventOf = (type: 'click' | 'impression', action: ItemAction): TrackEvent => ({
       type,
@@ -84,7 +85,7 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
       position: action.position,
       item: snapshot(items.get(action.itemId)!),
     });
-    if (pageItemId !== undefined) tracker.track([{ type: 'view', itemId: pageItemId, item: snapshot(items.get(pageItemId)!) }]);
+    if (pageItemId !== undefined) history.push(tracker.track([{ type: 'view', itemId: pageItemId, item: snapshot(items.get(pageItemId)!) }]));
     trackClicks(doc, (action) => {
       if (items.has(action.itemId)) tracker?.track([eventOf('click', action)]);
     });
@@ -122,7 +123,8 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
       if (encoder.kind === 'model' && firstRender) renderUnseen();
     });
     itemsKnown.then(
-      () => {
+      async () => {
+        await Promise.all(history);
         firstRender = true;
         renderUnseen();
         const detail: MarkupReadyDetail = { instance: exposed, items: items.size, pageItem: pageItemId ?? null };

@@ -16,10 +16,10 @@ interface Entry {
 const MAX_ENTRIES = 200;
 
 export interface DurableTracker {
-  /** Records events now (synchronously, in the tab's journal) and stores them once `itemsKnown` settles. */
-  track(events: TrackEvent[]): void;
-  /** Sends what earlier page views of this tab journaled but could not confirm (a click that navigated away). */
-  replay(): void;
+  /** Records events now (synchronously, in the tab's journal) and stores them once `itemsKnown` settles; resolves when settled (never rejects). */
+  track(events: TrackEvent[]): Promise<void>;
+  /** Sends what earlier page views of this tab journaled but could not confirm (a click that navigated away); resolves when settled. */
+  replay(): Promise<void>;
   /** Drops the journal (for forget()). */
   clear(): void;
 }
@@ -64,7 +64,7 @@ export function createDurableTracker(
       // Quota or blocked storage: the event still goes to the engine, only without the safety net.
     }
   };
-  const send = (entry: Entry): void => {
+  const send = (entry: Entry): Promise<void> =>
     itemsKnown
       .then(() => lr.trackBatch(entry.events.map((e) => (e.item && upserted(e.item.id) ? withoutItem(e) : e)), entry.id))
       .then(
@@ -74,16 +74,15 @@ export function createDurableTracker(
         },
         (error: unknown) => warnError(warn, 'track', error, 'events could not be stored yet; they are retried on the next page view'),
       );
-  };
   return {
     track(events) {
       // The timestamp is the moment of the action, also when the event is stored on a later page.
       const entry = { id: randomId(), events: events.map((e) => ({ ...e, timestamp: e.timestamp ?? Date.now() })) };
       write([...read(), entry]);
-      send(entry);
+      return send(entry);
     },
-    replay() {
-      for (const entry of read()) send(entry);
+    async replay() {
+      await Promise.all(read().map(send));
     },
     clear() {
       write([]);
