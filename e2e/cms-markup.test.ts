@@ -105,6 +105,34 @@ describe('script tag driven by markup (same origin)', () => {
     await context.close();
   });
 
+  it('items the page adds later ("load more") are upserted, and their impressions and clicks tracked', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    await page.goto(`${env.server.url}/e2e/pages/cms-shop.html`);
+    await waitForRendered(page, '#for-you');
+    // What a CMS "load more" widget does: append marked elements (this is the page's code, not LocalRank's).
+    await page.evaluate(() => {
+      const li = document.createElement('li');
+      li.setAttribute('data-lr-item', 'lamp');
+      li.setAttribute('data-lr-category', 'Home > Lighting');
+      li.innerHTML = '<a href="#lamp">Desk lamp</a>';
+      document.getElementById('grid')!.append(li);
+    });
+    await page.$eval('#grid [data-lr-item="lamp"]', (e) => e.scrollIntoView());
+    await page.click('#grid [data-lr-item="lamp"] a');
+    const lampEvents = async () => (await storedEvents(page)).filter((e) => e.itemId === 'lamp').sort((a, b) => a.type.localeCompare(b.type));
+    await expect.poll(lampEvents, { timeout: 10_000 }).toEqual([
+      { type: 'click', itemId: 'lamp', listId: 'catalogue', position: 8 },
+      { type: 'impression', itemId: 'lamp', listId: 'catalogue', position: 8 },
+    ]);
+    // The engine knows the new item (title from its text): it can be ranked.
+    const ranked = await page.evaluate(() => (window as any).LocalRank.instance.rank(['lamp']));
+    expect(ranked.items.map((i: { id: string }) => i.id)).toEqual(['lamp']);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
   it('a model that fails to load leaves the page alone: its own script runs, its DOM outside slots is unchanged, one warning', async () => {
     const context = await env.browser.newContext();
     const reference = await newPage(context);

@@ -1,7 +1,7 @@
 import type { LocalRankWithBatches } from '../client/create.js';
 import type { Item, TrackEvent } from '../types.js';
 import { readerOf } from './attributes.js';
-import { collectItems } from './collect-items.js';
+import { addElement, collectItems } from './collect-items.js';
 import { createDurableTracker } from './durable-track.js';
 import type { PageItem } from './page-item.js';
 import type { ScriptConfig } from './read-config.js';
@@ -12,6 +12,7 @@ import { renderSlot } from './render-slot.js';
 import type { ItemAction } from './track-clicks.js';
 import { trackClicks } from './track-clicks.js';
 import { trackImpressions } from './track-impressions.js';
+import { watchAddedItems } from './watch-items.js';
 import type { Warn } from './warn.js';
 import { warnError, warnProblems } from './warn.js';
 
@@ -32,7 +33,10 @@ export interface MarkupDriver {
   clearJournal(): void;
 }
 
-type View = Pick<Window & typeof globalThis, 'document' | 'sessionStorage' | 'CustomEvent'> & { IntersectionObserver?: typeof IntersectionObserver };
+type View = Pick<Window & typeof globalThis, 'document' | 'sessionStorage' | 'CustomEvent'> & {
+  IntersectionObserver?: typeof IntersectionObserver;
+  MutationObserver?: typeof MutationObserver;
+};
 
 /**
  * Wires the page's markup to an instance: upserts the items it describes,
@@ -74,7 +78,9 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
     warnProblems(warn, 'markup', problems);
 
     const itemsKnown = lr.ready.then(() => (items.size > 0 ? lr.upsertItems([...items.values()].map((p) => p.item)) : undefined));
-    tracker = createDurableTracker(lr, storage, journalKey, itemsKnown, (id) => items.has(id), warn);
+    // Events about these go without their inline snapshot; items added later keep it (it also makes them known).
+    const upsertedFirst = new Set(items.keys());
+    tracker = createDurableTracker(lr, storage, journalKey, itemsKnown, (id) => upsertedFirst.has(id), warn);
     // The first rankings wait for what this page view starts with: events a navigation interrupted, the page item's view.
     const history: Array<Promise<void>> = [tracker.replay()];
 
@@ -95,7 +101,24 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
       if (known.length > 0) tracker?.track(known.map((a) => eventOf('impression', a)));
     });
     // Items in slots are watched once their slot settled: they are seen in the order LocalRank gives them.
-    impressions.observe([...doc.querySelectorAll('[data-lr-item]')].filter((e) => !slots.some((slot) => slot.element.contains(e))));
+    const inSlot = (e: Element): boolean => slots.some((slot) => slot.element.contains(e));
+    impressions.observe([...doc.querySelectorAll('[data-lr-item]')].filter((e) => !inSlot(e)));
+    // Items the page adds later are upserted (new ones only) and watched like the others.
+    watchAddedItems(view, doc.documentElement, inSlot, (elements) => {
+      const added: string[] = [];
+      const problems: string[] = [];
+      for (const element of elements) {
+        const id = element.getAttribute('data-lr-item')?.trim();
+        if (id && !items.has(id) && addElement(element, id, items, problems) !== undefined) added.push(id);
+      }
+      warnProblems(warn, 'markup-added', problems);
+      const upserted = added.length > 0 ? itemsKnown.then(() => lr.upsertItems(added.map((id) => items.get(id)!.item))) : itemsKnown;
+      // Their impressions wait for the upsert: an event about an item the engine does not know would be refused.
+      upserted.then(
+        () => impressions.observe(elements),
+        (error: unknown) => warnError(warn, 'upsert', error, 'items added to the page could not be used'),
+      );
+    });
 
     const context = { lr, items, pageItemId, currency: config.currency, locale: doc.documentElement.lang || undefined, warn };
     /** Renders the slots nobody has seen yet (a slot never changes under the reader's eyes). */
