@@ -19,6 +19,7 @@ const env = useBrowserAndServer({
   routes: {
     // The broken page without LocalRank: what the page's own DOM looks like untouched.
     '/variants/broken-without-localrank.html': variant('cms-broken.html', { html: (h) => h.replace(/<script src="\/dist\/localrank\.iife\.js"[^>]*><\/script>/, '') }),
+    '/variants/bad-namespace.html': variant('cms-xss.html', { html: (h) => h.replace('data-lr-namespace="cms-xss"', 'data-lr-namespace="has spaces"') }),
     // The broken page where no worker may start (a CSP that forbids workers).
     '/variants/broken-no-worker.html': variant('cms-broken.html', { headers: { 'Content-Security-Policy': "worker-src 'none'" } }),
   },
@@ -193,6 +194,41 @@ describe('script tag driven by markup (same origin)', () => {
     await expect.poll(async () => (await frame.evaluate(() => (window as any).LocalRank.instance.profile())).counts.click, { timeout: 10_000 }).toBe(1);
     expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([expect.stringContaining('STORAGE_UNAVAILABLE')]);
     expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('mistakes in the markup are reported (one warning for the tag, one for the page, one per unknown template field); the rest works', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    const messages = consoleOf(page);
+    await page.goto(`${env.server.url}/e2e/pages/cms-bad-markup.html`);
+    await waitForRendered(page, '#for-you');
+    // data-lr-k="0" was ignored (default 4): every valid item is shown; b (negative price) and e (no title) are not.
+    expect((await slotItems(page, '#for-you')).map((i) => i.id).sort()).toEqual(['a', 'c', 'd']);
+    // An unknown field stays as the template wrote it.
+    expect(await page.$$eval('#for-you [data-lr-field="colour"]', (els) => els.map((e) => e.textContent))).toEqual(['', '', '']);
+    for (const id of ['#unknown', '#similar']) expect(await page.$eval(id, (e) => e.innerHTML.trim())).toBe('<p>server-rendered</p>');
+    const ours = messages.warnings.filter((w) => w.startsWith('LocalRank:'));
+    expect(ours).toHaveLength(3);
+    expect(ours[0]).toContain('unknown attribute data-lr-namepsace');
+    const markup = ours.find((w) => w.includes('markup problems'))!;
+    for (const problem of ['data-lr-catalog is not valid JSON', 'data-lr-catalog[1].price must be >= 0', 'data-lr-price="cheap" is not a number', 'data-lr-item="e".title', 'empty item id', 'data-lr-slot="bestsellers"', 'data-lr-slot="similar" needs', 'data-lr-k="0"']) {
+      expect(markup).toContain(problem);
+    }
+    expect(ours.find((w) => w.includes('data-lr-field="colour"'))).toBeDefined();
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a bad option on the script tag stops LocalRank with one warning naming it; slots keep their content', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const messages = consoleOf(page);
+    await page.goto(`${env.server.url}/variants/bad-namespace.html`);
+    await expect.poll(() => messages.warnings.filter((w) => w.startsWith('LocalRank:')), { timeout: 10_000 }).toEqual([expect.stringContaining('INVALID_ARGUMENT')]);
+    expect(messages.warnings[0]).toContain('namespace');
+    expect(await page.$eval('#for-you', (e) => e.hasAttribute('data-lr-rendered'))).toBe(false);
     await context.close();
   });
 
