@@ -1,5 +1,5 @@
 import { LocalRankError } from '../errors.js';
-import type { Item, LocalRank, LocalRankOptions, TrackEvent } from '../types.js';
+import type { Item, LocalRank, LocalRankOptions, TrackEvent, TrackResult } from '../types.js';
 import { Emitter } from './emitter.js';
 import type { SpawnWorker } from './worker-host.js';
 import { WorkerHost } from './worker-host.js';
@@ -30,8 +30,17 @@ function prepareOptions(options: LocalRankOptions | undefined, defaultRuntimeUrl
   return prepared;
 }
 
+/**
+ * The API plus tracking under a caller-chosen batch id: a batch whose id is in
+ * the stored log is not stored again, also on a later page load. The script-tag
+ * driver replays its journal of unconfirmed events with it.
+ */
+export interface LocalRankWithBatches extends LocalRank {
+  trackBatch(events: TrackEvent | TrackEvent[], batchId: string): Promise<TrackResult>;
+}
+
 /** Builds the public API over a worker host. Shared by the ESM and the script-tag entries. */
-export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOptions | undefined, defaultRuntimeUrl?: string): LocalRank {
+export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOptions | undefined, defaultRuntimeUrl?: string): LocalRankWithBatches {
   const emitter = new Emitter();
   const host = new WorkerHost(spawn, prepareOptions(options, defaultRuntimeUrl), emitter);
   // A host that never awaits `ready` must not get an unhandled rejection; awaiting it still rejects.
@@ -50,6 +59,7 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
       const id = batchId();
       return host.call((api) => api.track(events, id));
     },
+    trackBatch: (events, id) => host.call((api) => api.track(events, id)),
     rank: (candidates, rankOptions) => host.call((api) => api.rank(candidates, rankOptions ?? {})),
     similarTo: (itemId, candidates, rankOptions) => host.call((api) => api.similarTo(itemId, candidates, rankOptions ?? {})),
     complements: (itemId, candidates, rankOptions) => host.call((api) => api.complements(itemId, candidates, rankOptions ?? {})),

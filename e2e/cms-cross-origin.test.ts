@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, launch, serve, watch } from './harness.js';
+import { consoleOf, instanceCall, newPage, slotItems, storedEvents, suspiciousRequests, waitForRendered } from './cms-helpers.js';
+
+const SHOP = readFileSync(join(import.meta.dirname, 'pages/cms-shop.html'), 'utf8');
+
+/** The shop page as a CMS on another origin would serve it: LocalRank's script and the model from the asset origin. */
+const fromAssets = (asset: string, nonce?: string): string =>
+  SHOP.replace('<script src="/dist/localrank.iife.js"', `<script${nonce ? ` nonce="${nonce}"` : ''} src="${asset}/dist/localrank.iife.js"`).replace(
+    'data-lr-model-base="/models/"',
+    `data-lr-model-base="${asset}/models/"`,
+  );
+
+/** The exact policy LocalRank needs (docs/script-tag.md), around a page that allows nothing else but its own CSS and images. */
+const allowlistPolicy = (asset: string): string =>
+  `default-src 'none'; script-src ${asset} blob: 'wasm-unsafe-eval'; worker-src blob:; connect-src ${asset}; style-src 'self'; img-src 'self'; report-uri /csp-report`;
+const noncePolicy = (asset: string, nonce: string): string =>
+  `default-src 'none'; script-src 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; worker-src blob:; connect-src ${asset}; style-src 'self'; img-src 'self'; report-uri /csp-report`;
+
+let browser: Browser;
+let pageOrigin: RunningServer;
+let assetOrigin: RunningServer;
+const reports: string[] = [];
+
+const page = (html: () => string, policy?: () => string): RouteHandler => (_req, res) => {
+  if (policy) res.setHeader('Content-Security-Policy', policy());
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(html());
+};
+
+beforeAll(async () => {
+  // Two servers = two origins: the CMS page on one, LocalRank's script, runtime and model on the other.
+  [browser, assetOrigin] = await Promise.all([launch(), serve()]);
+  const asset = assetOrigin.url;
+  const nonce = 'cms-test-nonce';
+  pageOrigin = await serve({
+    '/shop/plain.html': page(() => fromAssets(asset)),
+    '/shop/csp-allowlist.html': page(() => fromAssets(asset), () => allowlistPolicy(asset)),
+    '/shop/csp-nonce.html': page(() => fromAssets(asset, nonce), () => noncePolicy(asset, nonce)),
+    '/shop/csp-no-blob.html': page(() => fromAssets(asset), () => allowlistPolicy(asset).replace(' blob: ', ' ')),
+    '/shop/cms-shop.html': page(() => fromAssets(asset)),
+    '/csp-report': (req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        reports.push(body);
+        res.end();
+      });
+    },
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([pageOrigin?.close(), assetOrigin?.close()]);
+});
+
+describe('script tag driven by markup, served from another origin', () => {
+  it('renders, tracks clicks across a navigation and loads the model from the asset origin; nothing else leaves', async () => {
+    const context = await browser.newContext();
+    const tab = await newPage(context);
+    const log = watch(context, tab);
+    await tab.goto(`${pageOrigin.url}/shop/plain.html`);
+    await waitForRendered(tab, '#for-you');
+    expect(await slotItems(tab, '#for-you')).toHaveLength(3);
+    // The item links point to cms-shop.html next to the page: the same page again.
+    await Promise.all([tab.waitForEvent('load'), tab.click('#grid [data-lr-item="knife"] a')]);
+    await waitForRendered(tab, '#for-you');
+    await expect.poll(async () => (await storedEvents(tab)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
+      { type: 'click', itemId: 'knife', listId: 'catalogue', position: 4 },
+    ]);
+    const ranked = await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan']);
+    await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+    expect(ranked.encoder.kind).toMatch(/lexical|model/);
+    expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/models/${FIXTURE_MODEL}/`))).toBe(true);
+    expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/dist/ort/`))).toBe(true);
+    expect(suspiciousRequests(log.requests, [pageOrigin.url, assetOrigin.url])).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  for (const [name, path] of [
+    ['a host allowlist', '/shop/csp-allowlist.html'],
+    ["a nonce with 'strict-dynamic'", '/shop/csp-nonce.html'],
+  ] as const) {
+    it(`works under a strict Content Security Policy with ${name} (response header), without a single violation`, async () => {
+      reports.length = 0;
+      const context = await browser.newContext();
+      const tab = await newPage(context);
+      const log = watch(context, tab);
+      const messages = consoleOf(tab);
+      await tab.addInitScript(() => {
+        (window as any).__violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      await tab.goto(`${pageOrigin.url}${path}`);
+      await waitForRendered(tab, '#for-you');
+      // The model (ONNX Runtime: a blob: worker, WebAssembly, the runtime's factory module) serves under the policy.
+      await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+      // IndexedDB works: the impressions of the first screen are stored.
+      await expect.poll(async () => (await storedEvents(tab)).filter((e) => e.type === 'impression').length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await tab.evaluate(() => (window as any).__violations)).toEqual([]);
+      expect(reports).toEqual([]); // the report-uri also hears the worker's violations
+      expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([]);
+      expect(suspiciousRequests(log.requests, [pageOrigin.url, assetOrigin.url])).toEqual([]);
+      expect(log.pageErrors).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('a policy without blob: in script-src stops the model (the runtime factory is a blob: module), and the violation is reported', async () => {
+    // Proves the test above can fail: the same page, one source fewer.
+    reports.length = 0;
+    const context = await browser.newContext();
+    const tab = await newPage(context);
+    const messages = consoleOf(tab);
+    await tab.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
+    await expect.poll(() => messages.warnings.filter((w) => w.includes('MODEL_LOAD_FAILED')).length, { timeout: 30_000 }).toBe(1);
+    await waitForRendered(tab, '#for-you'); // the lexical encoder still serves the slot
+    await expect.poll(() => reports.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(reports.join('\n')).toContain('script-src');
+    await context.close();
+  });
+});
