@@ -24,7 +24,7 @@ describe('IIFE build in a <script> tag from another origin', () => {
     await page.waitForFunction(() => (window as any).__scriptLoaded || (window as any).__scriptFailed);
     const result = await page.evaluate(
       async ([modelBase, model]) => {
-        const { createLocalRank, LocalRankError, version } = (window as any).LocalRank;
+        const { createLocalRank, LocalRankError, readVectors, version } = (window as any).LocalRank;
         const lr = createLocalRank({ namespace: 'iife', model: { id: model, baseUrl: modelBase, device: 'wasm' } });
         const encoders: string[] = [];
         const modelReady = new Promise<void>((resolve) => lr.on('encoder', (e: { kind: string }) => { encoders.push(e.kind); if (e.kind === 'model') resolve(); }));
@@ -39,7 +39,13 @@ describe('IIFE build in a <script> tag from another origin', () => {
         await modelReady;
         const withModel = await lr.rank(['c', 'b']);
         const bad = await lr.rank('not an array').catch((e: unknown) => e instanceof LocalRankError);
-        return { version, lexical, withModel, encoders, bad };
+        let badVectors = '';
+        try {
+          readVectors(new Uint8Array([1, 2, 3]));
+        } catch (error) {
+          badVectors = error instanceof LocalRankError ? (error as { code: string }).code : String(error);
+        }
+        return { version, lexical, withModel, encoders, bad, badVectors };
       },
       [`${assetOrigin.url}/models/`, FIXTURE_MODEL] as const,
     );
@@ -48,6 +54,7 @@ describe('IIFE build in a <script> tag from another origin', () => {
     expect(result.withModel.encoder.kind).toBe('model');
     expect(result.withModel.items[0].id).toBe('b');
     expect(result.bad).toBe(true);
+    expect(result.badVectors).toBe('INVALID_ARGUMENT');
     // The worker is a blob: the runtime and the model came from the script's origin.
     expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/dist/ort/ort-wasm-simd-threaded.wasm`))).toBe(true);
     expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/models/${FIXTURE_MODEL}/onnx/`))).toBe(true);

@@ -16,6 +16,7 @@ import { readConfig } from './dom/read-config.js';
 import { createWarn, warnError } from './dom/warn.js';
 import { LocalRankError } from './errors.js';
 import type { LocalRank, LocalRankOptions } from './types.js';
+import { readVectors, withVectors } from './vectors.js';
 
 // Captured at load time: document.currentScript is null once the script has run.
 const script = document.currentScript as HTMLScriptElement | null;
@@ -46,6 +47,9 @@ function createLocalRank(options?: LocalRankOptions): LocalRank {
 interface LocalRankGlobal {
   createLocalRank: typeof createLocalRank;
   LocalRankError: typeof LocalRankError;
+  /** Build-time item vectors (`npx localrank embed`), as in the npm package. */
+  withVectors: typeof withVectors;
+  readVectors: typeof readVectors;
   version: string;
   /** The instance started from the script tag's `data-lr-*` attributes, or null when the tag has none. */
   instance: LocalRank | null;
@@ -53,7 +57,7 @@ interface LocalRankGlobal {
 
 const global = window as unknown as { LocalRank?: LocalRankGlobal };
 const previous = global.LocalRank;
-const api: LocalRankGlobal = { createLocalRank, LocalRankError, version: __LOCALRANK_VERSION__, instance: previous?.instance ?? null };
+const api: LocalRankGlobal = { createLocalRank, LocalRankError, withVectors, readVectors, version: __LOCALRANK_VERSION__, instance: previous?.instance ?? null };
 global.LocalRank = api;
 
 if (script) {
