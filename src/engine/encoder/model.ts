@@ -41,10 +41,13 @@ const isHttpUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 /** Points transformers.js at the host's model folder and ORT files; never at a CDN the host did not choose. */
 function configureEnvironment(tf: Transformers, source: ModelSource): void {
   const { env } = tf;
-  // Node caches downloads on disk (node_modules/@huggingface/transformers/.cache), keyed by model id and file,
-  // and reads that cache before a local folder: a model downloaded once under the same id would shadow the
-  // folder's files. (Downloads over http in Node need the cache: onnxruntime-node loads from its file.)
-  env.useFSCache = !(source.baseUrl && !isHttpUrl(source.baseUrl));
+  if (isNodeRuntime()) {
+    // Node caches downloads on disk (node_modules/@huggingface/transformers/.cache), keyed by model id and file,
+    // and reads that cache before a local folder: a model downloaded once under the same id would shadow the
+    // folder's files. (Downloads over http in Node need the cache: onnxruntime-node loads from its file.)
+    // Browsers have no disk cache to switch (asking for one fails the load where the Cache API is missing).
+    env.useFSCache = !(source.baseUrl && !isHttpUrl(source.baseUrl));
+  }
   if (source.baseUrl && isHttpUrl(source.baseUrl)) {
     // A URL in env.localModelPath silently breaks the tokenizer (FIELD_NOTES); remote mode with our host works.
     env.allowLocalModels = false;
