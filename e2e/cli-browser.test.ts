@@ -11,6 +11,7 @@ import { itemText } from '../src/engine/item-text.js';
 import type { Item } from '../src/types.js';
 import { readVectors } from '../src/vectors.js';
 import { FIXTURE_MODEL, useBrowserAndServer, watch } from './harness.js';
+import { cosine } from '../test/cosine.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const out = mkdtempSync(join(tmpdir(), 'localrank-cli-browser-'));
@@ -40,17 +41,6 @@ beforeAll(async () => {
   }
 });
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 describe('vectors from localrank embed in the browser', () => {
   it("equal the browser's own embedding of the same items (cosine >= 0.99, q8 on both sides) and carry the browser's encoder id", async () => {

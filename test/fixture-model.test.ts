@@ -13,6 +13,7 @@ import {
   env,
   pipeline,
 } from '@huggingface/transformers';
+import { cosine } from './cosine.js';
 
 const MODEL_ID = 'localrank-tiny-bert';
 const MODELS_DIR = fileURLToPath(new URL('./fixtures/models/', import.meta.url));
@@ -49,19 +50,6 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.localModelPath = MODELS_DIR;
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 function idsOf(tokenizer: PreTrainedTokenizer, text: string, truncation: boolean): number[] {
   const enc = tokenizer(text, { truncation, return_tensor: false }) as { input_ids: number[] };

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createLexicalEncoder, tokenizeWords } from '../src/engine/encoder/lexical.ts';
 import { fnv1a32 } from '../src/engine/hash.ts';
+import { cosine } from './cosine.js';
 
 const norm = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
-const cosine = (a: Float32Array, b: Float32Array): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
 
 describe('tokenizeWords', () => {
   it('lower-cases, strips accents and splits on anything that is not a letter or digit', () => {

@@ -5,6 +5,7 @@ import { env } from '@huggingface/transformers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelEncoder } from '../src/engine/encoder/model.js';
 import type { ModelSource } from '../src/engine/encoder/model.js';
+import { cosine } from './cosine.js';
 
 const MODELS = join(import.meta.dirname, 'fixtures/models');
 const MODEL = 'localrank-tiny-bert';
@@ -15,11 +16,6 @@ interface Reference {
 const reference = JSON.parse(readFileSync(join(MODELS, MODEL, 'reference.json'), 'utf8')) as Reference;
 
 const source = (overrides: Partial<ModelSource> = {}): ModelSource => ({ id: MODEL, baseUrl: MODELS, device: 'cpu', ortBuild: 'wasm', batchSize: 4, ...overrides });
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
 
 describe('model encoder (transformers.js in Node, fixture model)', () => {
   it.each([

@@ -6,6 +6,7 @@ import { encodeHeader, encodeIds, encodeRecords, recordBytes } from '../src/engi
 import { readVectors, withVectors } from '../src/vectors.js';
 import type { Item } from '../src/types.js';
 import { caught } from './caught.js';
+import { cosine } from './cosine.js';
 
 const DIM = 48;
 const ENCODER = 'model:localrank-tiny-bert';
@@ -39,17 +40,6 @@ function file(quantization: Quantization, vectors = items.map((_, i) => unitVect
   return out;
 }
 
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-};
 
 describe('vectors file format', () => {
   it('lays out the header as docs/vectors-format.md says (little-endian, 8-byte aligned records)', () => {
