@@ -642,9 +642,10 @@ export class Engine {
     if (warnings.length > 0) result.warnings = warnings;
     if (this.config.learning) {
       result.rankingId = `${this.rankingPrefix}-${++this.rankingCount}`;
-      this.shown.add(result.rankingId, {
-        ids: items.map((item) => item.id),
-        features: featureRows(scored.components, order.subarray(0, Math.min(order.length, MAX_SHOWN))),
+      const remembered = order.subarray(0, Math.min(order.length, MAX_SHOWN));
+      this.shown.add(result.rankingId, order.length, {
+        ids: Array.from(remembered, (i) => kept[i]!.id),
+        features: featureRows(scored.components, remembered),
         propensity: explored?.propensity ?? null,
         pairOffset: explored?.pairOffset ?? null,
       });

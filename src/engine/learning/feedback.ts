@@ -35,11 +35,12 @@ export interface ShownRanking {
 export class RecentRankings {
   private readonly rankings = new Map<string, ShownRanking>();
 
-  add(id: string, ranking: Omit<ShownRanking, 'impressed' | 'clicked' | 'complete'>): void {
-    const n = Math.min(ranking.ids.length, MAX_SHOWN);
+  /** Remembers a ranking of `length` items; `ids` and `features` may hold the first {@link MAX_SHOWN} only. */
+  add(id: string, length: number, ranking: Omit<ShownRanking, 'impressed' | 'clicked' | 'complete'>): void {
+    const n = Math.min(length, ranking.ids.length, MAX_SHOWN);
     this.rankings.set(id, {
       ids: ranking.ids.slice(0, n),
-      complete: n === ranking.ids.length,
+      complete: n === length,
       features: ranking.features.slice(0, n * FEATURE_COUNT),
       propensity: ranking.propensity?.slice(0, n) ?? null,
       pairOffset: ranking.pairOffset,
