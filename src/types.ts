@@ -223,7 +223,8 @@ export interface RankedItem {
  *   `propensity` is the chance of the item at that position. Clicks on these
  *   lists estimate the position-bias curve (`learning.positionBias: 'estimated'`).
  * - `thompson`: the learner's weights are drawn from their posterior and the
- *   pool re-sorted; `propensity` is estimated over 100 draws.
+ *   pool re-sorted; `propensity` is estimated over 100 draws (with
+ *   `weights.learned` 0 nothing is drawn and the order is the greedy one).
  * Exploration reorders after diversity and caps, and so may break a cap; it
  * cannot be combined with `pins`.
  */
