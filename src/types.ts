@@ -94,9 +94,17 @@ export interface TrackEvent {
   query?: string;
   /** Rating for `rate`, a finite number (hosts choose the scale, e.g. 1 to 5). */
   value?: number;
-  /** List the item was shown in, for `impression` and `click`. */
+  /**
+   * List the item was shown in, for `impression` and `click` (required for
+   * `impression`). Pass the {@link RankResult.rankingId} of the ranking that
+   * produced the list, and the on-device learner learns from the event.
+   */
   listId?: string;
-  /** Zero-based position in that list, for `impression` and `click`. */
+  /**
+   * Zero-based position in that list, for `impression` and `click` (required
+   * for `impression`; a click without it takes the item's place in the
+   * ranking named by `listId`).
+   */
   position?: number;
   /** Milliseconds since the epoch; defaults to now. */
   timestamp?: number;
@@ -143,7 +151,12 @@ export interface ScoreComponents {
   negative?: number;
   /** Collaborative-filtering fold-in score. */
   cf?: number;
-  /** Output of the on-device learner. */
+  /**
+   * The on-device learner's click probability for the item, in (0, 1): a
+   * logistic regression on the other components, trained from this person's
+   * impressions and clicks with inverse-propensity weights for position bias.
+   * Absent until it has seen enough feedback (5 clicks, 30 impressions).
+   */
   learned?: number;
   /** Host boost from `options.boosts`, as given. */
   boost?: number;
@@ -151,7 +164,7 @@ export interface ScoreComponents {
 
 /**
  * Weight of each score component. Defaults: content 1, affinity 0.5, prior
- * 0.2, query 3, context 1.5, boost 1, negative 1. A weight of 0 turns a
+ * 0.2, query 3, context 1.5, boost 1, negative 1, learned 1. A weight of 0 turns a
  * component off (for example `{ content: 0, affinity: 0 }` for a
  * non-personalised list).
  */
@@ -164,6 +177,8 @@ export interface RankWeights {
   boost?: number;
   /** Weight of the `negative` penalty (subtracted). */
   negative?: number;
+  /** Weight of the on-device learner's component (it is in (0, 1), so it moves an item by at most this much). */
+  learned?: number;
 }
 
 /** Why an item was placed where it is, in words a person can read. */
@@ -191,6 +206,34 @@ export interface RankedItem {
   score: number;
   components: ScoreComponents;
   reasons: Reason[];
+  /**
+   * With `options.explore`: the probability that the exploration policy put
+   * this item at this position (see {@link ExploreOptions}).
+   */
+  propensity?: number;
+}
+
+/**
+ * Exploration of one ranking: a randomised order whose every position logs
+ * its propensity, so that feedback on it teaches the learner without bias.
+ * - `epsilon`: each position, with probability `epsilon`, holds an item drawn
+ *   at random from the rest of the pool (the top k and as many again);
+ *   `propensity` is the chance of that choice given the items above.
+ * - `pairs`: adjacent pairs of the top k are swapped at random (RandPair);
+ *   `propensity` is the chance of the item at that position. Clicks on these
+ *   lists estimate the position-bias curve (`learning.positionBias: 'estimated'`).
+ * - `thompson`: the learner's weights are drawn from their posterior and the
+ *   pool re-sorted; `propensity` is estimated over 100 draws (with
+ *   `weights.learned` 0 nothing is drawn and the order is the greedy one).
+ * Exploration reorders after diversity and caps, and so may break a cap; it
+ * cannot be combined with `pins`.
+ */
+export interface ExploreOptions {
+  method: 'epsilon' | 'thompson' | 'pairs';
+  /** For `epsilon`: the chance that a position is explored, 0 to 1. Default 0.1. */
+  epsilon?: number;
+  /** A whole number: the same seed, candidates and profile give the same list. Default: a fresh random seed. */
+  seed?: number;
 }
 
 /** Options of one {@link LocalRank.rank} call. */
@@ -228,6 +271,8 @@ export interface RankOptions {
   weights?: RankWeights;
   /** Business boosts by item id, each from -1 to 1, added times `weights.boost` (the `boost` component). */
   boosts?: Record<string, number>;
+  /** Randomise the list to learn from it (off by default); see {@link ExploreOptions}. */
+  explore?: ExploreOptions;
 }
 
 /** Options of {@link LocalRank.recentlyViewed}. */
@@ -247,6 +292,12 @@ export interface RankResult {
   coldStart: boolean;
   /** Things the host may want to fix, e.g. candidate vectors made by another model (ignored and recomputed). */
   warnings?: string[];
+  /**
+   * Id of this ranking while learning is on: send it as `listId` with the
+   * `impression` and `click` events of the list shown from it. The engine
+   * remembers the last 32 rankings (in memory only) to learn from them.
+   */
+  rankingId?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -344,6 +395,24 @@ export interface LocalRankOptions {
    * See {@link LocalRank.reportInterests}.
    */
   interestReports?: { categories: string[] };
+  /**
+   * The on-device learner (on by default; `false` turns it off): it learns
+   * from `impression` and `click` events that carry a ranking's `rankingId`
+   * as `listId`. See {@link LearningOptions}.
+   */
+  learning?: LearningOptions | false;
+}
+
+/** Options of the on-device learner. */
+export interface LearningOptions {
+  /** Weigh each click by 1 / examination(position), clipped at 10 (default true); false learns naively from raw clicks. */
+  ips?: boolean;
+  /**
+   * The examination curve: `default` is 1 / log2(position + 2); `estimated`
+   * estimates it from clicks on lists explored with `method: 'pairs'`
+   * (falling back on the default while there are few).
+   */
+  positionBias?: 'default' | 'estimated';
 }
 
 // ---------------------------------------------------------------------------

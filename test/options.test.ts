@@ -30,6 +30,7 @@ describe('resolveOptions', () => {
       encryptAtRest: false,
       offers: null,
       interestReports: null,
+      learning: { ips: true, positionBias: 'default' },
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -48,6 +49,7 @@ describe('resolveOptions', () => {
       encryptAtRest: true,
       offers: { experiment: 'spring', split: 0.2 },
       interestReports: { categories: ['Shoes', 'other', 'Kitchen'] },
+      learning: { ips: false, positionBias: 'estimated' },
     });
     expect(config).toEqual({
       namespace: 'shop_EU-2',
@@ -62,6 +64,7 @@ describe('resolveOptions', () => {
       offers: { experiment: 'spring', split: 0.2 },
       // "other" is always the last bucket.
       interestReports: { categories: ['Shoes', 'Kitchen', 'other'] },
+      learning: { ips: false, positionBias: 'estimated' },
     });
   });
 

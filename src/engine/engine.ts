@@ -25,6 +25,13 @@ import type { EngineConfig } from './options.js';
 import { resolveOptions } from './options.js';
 import type { ExplainContext, SpaceInput } from './rank.js';
 import { absoluteRelevance, DEFAULT_WEIGHTS, explainer, scoreCandidates } from './rank.js';
+import type { Explored } from './learning/explore.js';
+import { DEFAULT_EPSILON, epsilonGreedy, poolSize, randomPairs, thompson } from './learning/explore.js';
+import type { Feedback } from './learning/feedback.js';
+import { applyFeedback, MAX_SHOWN, RecentRankings } from './learning/feedback.js';
+import { featureRows } from './learning/features.js';
+import { createLearner, isActive } from './learning/learner.js';
+import { mulberry32 } from './ranking/random.js';
 import { assignArm } from './offers/arms.js';
 import type { ExperimentReport, OfferOutcome } from './offers/experiment.js';
 import { experimentReport } from './offers/experiment.js';
@@ -107,6 +114,11 @@ export class Engine {
   /** Vectors by encoder id, then by text: history and candidates are embedded once per encoder. */
   private readonly memo = new Map<string, Map<string, Float32Array>>();
   private initialised = false;
+  /** The last rankings served while learning is on, by ranking id, for linking feedback (memory only). */
+  private readonly shown = new RecentRankings();
+  /** Ranking ids are `<random prefix>-<counter>`: ids from an earlier worker never match this one's. */
+  private readonly rankingPrefix = randomSeed().toString(36);
+  private rankingCount = 0;
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -265,10 +277,13 @@ export class Engine {
     const known = (id: string): boolean => this.catalog.has(id) || this.log.item(id) !== undefined;
     const accepted: Array<Omit<StoredEvent, 'id'>> = [];
     const snapshots: Item[] = [];
+    const feedback: Feedback[] = [];
     const result: TrackResult = { accepted: 0, rejected: [] };
     list.forEach((e, index) => {
       try {
         const { item, ...event } = validateEvent(e, `events[${index}]`, known, now);
+        const linked = this.linkFeedback(event, `events[${index}]`);
+        if (linked) feedback.push(linked);
         const snapshot = item ?? (event.itemId !== undefined ? this.catalog.get(event.itemId) : undefined);
         if (item) this.remember(item);
         if (snapshot) snapshots.push(snapshot);
@@ -287,7 +302,36 @@ export class Engine {
     }
     result.accepted = accepted.length;
     this.scheduleSpaceSync();
+    await this.learn(feedback);
     return result;
+  }
+
+  /**
+   * The ranking an impression or click names by `listId`, if it is one this
+   * worker served recently: the item must be in it. Null for other events,
+   * other lists, or with learning off.
+   */
+  private linkFeedback(event: Omit<StoredEvent, 'id' | 'seq'>, field: string): Feedback | null {
+    if (!this.config.learning || (event.type !== 'impression' && event.type !== 'click') || event.listId === undefined) return null;
+    const ranking = this.shown.get(event.listId);
+    if (!ranking) return null;
+    const index = ranking.ids.indexOf(event.itemId!);
+    if (index < 0) {
+      if (!ranking.complete) return null; // further down than the engine remembers
+      throw new LocalRankError('INVALID_EVENT', `${field}.itemId "${event.itemId}" was not in the ranking "${event.listId}" that listId names`, `${field}.itemId`);
+    }
+    return { type: event.type, ranking, index, position: event.position ?? index };
+  }
+
+  /** Trains the learner on feedback already stored; a failure to save it is reported, the events stay stored. */
+  private async learn(feedback: readonly Feedback[]): Promise<void> {
+    const config = this.config.learning;
+    if (feedback.length === 0 || !config) return;
+    try {
+      await this.log.updateSummary((summary) => applyFeedback((summary.learner ??= createLearner()), feedback, config));
+    } catch (error) {
+      this.emit('error', toLocalRankError(error, 'STORAGE_FAILED').toJSON());
+    }
   }
 
   /** After forget(), the first write brings persistent storage back (with a new encryption key). */
@@ -548,6 +592,8 @@ export class Engine {
     let priorMax = 0;
     if (prior) for (const item of kept) priorMax = Math.max(priorMax, prior[item.id] ?? 0);
     const affinity = affinityScorer(summary.affinities, now, this.summaryConfig);
+    const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    const learner = this.config.learning ? summary.learner : null;
     const scored = scoreCandidates({
       candidates: kept,
       popularity: this.index.popularityOf(slots),
@@ -556,14 +602,31 @@ export class Engine {
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,
-      weights: { ...DEFAULT_WEIGHTS, ...options.weights },
+      weights,
       ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
+      learned: isActive(learner) && weights.learned > 0 ? learner.weights : null,
     });
 
     const dim = encoder.info.dimension;
     const rowOf = (i: number): Float32Array =>
       modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
-    const order = orderCandidates(scored.score, kept, rowOf, k, options);
+    const explore = options.explore;
+    // Exploration draws from a deeper pool than the k it shows (random pairs only reorder the top k).
+    const depth = explore && explore.method !== 'pairs' ? poolSize(k, kept.length) : k;
+    const greedy = orderCandidates(scored.score, kept, rowOf, depth, options);
+    let explored: Explored | null = null;
+    if (explore && k > 0) {
+      const rng = mulberry32(explore.seed ?? randomSeed());
+      if (explore.method === 'epsilon') explored = epsilonGreedy(greedy, k, explore.epsilon ?? DEFAULT_EPSILON, rng);
+      else if (explore.method === 'pairs') explored = randomPairs(greedy, k, rng);
+      else {
+        const learned = scored.components.learned;
+        const baseScore = Float64Array.from(greedy, (i) => scored.score[i]! - (learned ? weights.learned * learned[i]! : 0));
+        const input = { learner: learner ?? createLearner(), weight: weights.learned, baseScore, features: featureRows(scored.components, greedy) };
+        explored = thompson(greedy, k, input, rng);
+      }
+    }
+    const order = explored ? explored.order : greedy.subarray(0, k);
     const explain = explainer({
       candidates: kept,
       scored,
@@ -573,9 +636,20 @@ export class Engine {
       shown: (id) => (summary.negatives.get(id)?.exposure.w ?? 0) > 0,
       ...(anchor ? { anchor } : {}),
     });
-    const items = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
+    const items: RankResult['items'] = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
+    if (explored) items.forEach((item, i) => (item.propensity = explored.propensity[i]!));
     const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
     if (warnings.length > 0) result.warnings = warnings;
+    if (this.config.learning) {
+      result.rankingId = `${this.rankingPrefix}-${++this.rankingCount}`;
+      const remembered = order.subarray(0, Math.min(order.length, MAX_SHOWN));
+      this.shown.add(result.rankingId, order.length, {
+        ids: Array.from(remembered, (i) => kept[i]!.id),
+        features: featureRows(scored.components, remembered),
+        propensity: explored?.propensity ?? null,
+        pairOffset: explored?.pairOffset ?? null,
+      });
+    }
     return result;
   }
 
@@ -709,6 +783,7 @@ export class Engine {
     // The catalogue is the host's data, not the person's: it stays. The index goes: it also holds the
     // items of the person's history.
     this.memo.clear();
+    this.shown.clear();
     this.index = this.newIndex();
     for (const item of this.catalog.values()) this.index.slotOf(item, true);
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
@@ -743,6 +818,12 @@ function foreignVectorWarnings(encoder: EncoderInfo, foreign: readonly Item[]): 
 interface CandidatePool {
   items: readonly Item[];
   slots: Int32Array;
+}
+
+/** A fresh 32-bit seed (exploration without a seed, ranking ids). */
+function randomSeed(): number {
+  if (typeof crypto !== 'undefined' && crypto.getRandomValues) return crypto.getRandomValues(new Uint32Array(1))[0]!;
+  return Math.floor(Math.random() * 2 ** 32);
 }
 
 async function timeEncoder(encoder: Encoder, now: () => number): Promise<number> {

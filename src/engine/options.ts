@@ -1,6 +1,7 @@
 import { LocalRankError } from '../errors.js';
 import type { EventType, LocalRankOptions } from '../types.js';
 import type { RequestedDevice } from './encoder/backend.js';
+import type { LearningConfig } from './learning/feedback.js';
 import { validateExperimentName } from './offers/arms.js';
 import { reportCategories } from './privacy/randomized-response.js';
 import { DEFAULT_EVENT_WEIGHTS } from './summary/types.js';
@@ -19,6 +20,8 @@ export interface EngineConfig {
   encryptAtRest: boolean;
   offers: { experiment: string; split: number } | null;
   interestReports: { categories: string[] } | null;
+  /** The on-device learner; null when turned off. */
+  learning: LearningConfig | null;
 }
 
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -85,6 +88,7 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     encryptAtRest: o.encryptAtRest ?? false,
     offers: null,
     interestReports: null,
+    learning: resolveLearning(o.learning),
   };
   if (typeof config.encryptAtRest !== 'boolean') bad('encryptAtRest', 'must be true or false');
   if (o.offers !== undefined) {
@@ -101,5 +105,18 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     config.interestReports = { categories: reportCategories(categories as string[]) };
   }
   if (o.runtimeUrl !== undefined) config.runtimeUrl = o.runtimeUrl;
+  return config;
+}
+
+function resolveLearning(raw: unknown): LearningConfig | null {
+  if (raw === false) return null;
+  const config: LearningConfig = { ips: true, positionBias: 'default' };
+  if (raw === undefined) return config;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('learning', "must be false or { ips?, positionBias? }");
+  const { ips, positionBias } = raw as Record<string, unknown>;
+  if (ips !== undefined && typeof ips !== 'boolean') bad('learning.ips', 'must be true or false');
+  if (positionBias !== undefined && positionBias !== 'default' && positionBias !== 'estimated') bad('learning.positionBias', "must be 'default' or 'estimated'");
+  if (ips !== undefined) config.ips = ips as boolean;
+  if (positionBias !== undefined) config.positionBias = positionBias as LearningConfig['positionBias'];
   return config;
 }

@@ -2,6 +2,7 @@ import type { Item, RankWeights, Reason, ScoreComponents } from '../types.js';
 import type { AffinityScore } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
 import { historyReason, interestReason, newForYouReason, popularReason } from './ranking/explain.js';
+import { logits, sigmoid } from './learning/features.js';
 import { longTailMask, priorScores, topShareMask } from './ranking/popularity.js';
 import type { CandidateRows, WeightedVector } from './ranking/scores.js';
 import { contentScores, normalCdf, similarityTo, zScore } from './ranking/scores.js';
@@ -20,6 +21,8 @@ export const DEFAULT_WEIGHTS: Readonly<Required<RankWeights>> = Object.freeze({
   context: 1.5,
   boost: 1,
   negative: 1,
+  /** The learned component is in (0, 1): at weight 1 it moves an item by at most the full range of `content`. */
+  learned: 1,
 });
 
 /** Interests weaker than this share of the strongest are not compared with the candidates (they could add at most this much). */
@@ -56,6 +59,8 @@ export interface ScoringInput {
   boosts: Readonly<Record<string, number>> | undefined;
   weights: Readonly<Required<RankWeights>>;
   longTailExponent?: number;
+  /** The on-device learner's weights (learning/features.ts order) once it is active; it adds the `learned` component. */
+  learned?: ArrayLike<number> | null;
 }
 
 type ComponentName = keyof ScoreComponents;
@@ -143,6 +148,12 @@ export function scoreCandidates(input: ScoringInput): Scored {
   }
   const boosts = input.boosts;
   if (boosts && candidates.some((c) => boosts[c.id] !== undefined)) components.boost = Float64Array.from(candidates, (c) => boosts[c.id] ?? 0);
+  // Last: the learner reads the other components.
+  if (input.learned) {
+    const z = logits(components, n, input.learned);
+    for (let i = 0; i < n; i++) z[i] = sigmoid(z[i]!);
+    components.learned = z;
+  }
 
   const score = new Float64Array(n);
   for (const [name, values] of Object.entries(components) as Array<[ComponentName, Float64Array]>) {

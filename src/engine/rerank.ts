@@ -1,5 +1,6 @@
 import { LocalRankError } from '../errors.js';
 import type { Item, RankOptions, RankWeights, RecentlyViewedOptions } from '../types.js';
+import { validateExplore } from './learning/explore.js';
 import { DEFAULT_WEIGHTS } from './rank.js';
 import type { AttributeFilter } from './ranking/constraints.js';
 import { applyCapsAndQuota, applyPins, attributeMatcher } from './ranking/constraints.js';
@@ -101,6 +102,10 @@ export function validateRankOptions(raw: unknown): RankOptions {
       if (typeof value !== 'number' || !(value >= -1 && value <= 1)) bad(`boosts.${id}`, 'must be a number from -1 to 1');
     }
     out.boosts = { ...(b as Record<string, number>) };
+  }
+  if (o['explore'] !== undefined) {
+    if (out.pins?.length) bad('explore', 'cannot be combined with options.pins (exploration would move pinned items)');
+    out.explore = validateExplore(o['explore'], bad);
   }
   return out;
 }

@@ -9,6 +9,8 @@ const MAX_TEXT = 10_000;
 const MAX_SHORT = 512;
 const MAX_TAGS = 64;
 const MAX_COMPLEMENTS = 1_000;
+/** Lists are at most as long as a ranking can be (100,000 candidates). */
+const MAX_POSITION = 99_999;
 /** Timestamps before 2000 or more than a day ahead are almost certainly unit mistakes (seconds, not ms). */
 const MIN_TIMESTAMP = Date.UTC(2000, 0, 1);
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
@@ -138,6 +140,7 @@ export function validateEvent(raw: unknown, field: string, knownItem: (id: strin
     if (type === 'impression' && position === undefined) fail(code, `${field}.position`, 'is required for impression events');
     if (position !== undefined) {
       if (!Number.isInteger(position)) fail(code, `${field}.position`, 'must be an integer');
+      if (position > MAX_POSITION) fail(code, `${field}.position`, `must be at most ${MAX_POSITION}`);
       event.position = position;
     }
   }

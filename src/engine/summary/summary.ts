@@ -2,6 +2,7 @@ import { LocalRankError } from '../../errors.js';
 import type { EventType, Item, StoredEvent } from '../../types.js';
 import { applyAffinities, createAffinities, decayedValue } from './affinity.js';
 import { decodeVector, encodeVector } from './codec.js';
+import { cloneLearner, learnerFromJSON, learnerToJSON } from '../learning/learner.js';
 import { createNegatives, recordDismissal, recordEngagement, recordImpression } from './negatives.js';
 import type { AffinityKind, Decayed, InterestSpace, SpaceJSON, Summary, SummaryConfig, SummaryJSON } from './types.js';
 import { AFFINITY_KINDS, DAY_MS, DEFAULT_SUMMARY_CONFIG, MINUTE_MS, SUMMARY_FORMAT, SUMMARY_VERSION } from './types.js';
@@ -24,6 +25,7 @@ export function createSummary(): Summary {
     seen: new Set(),
     recentSearches: [],
     spaces: new Map(),
+    learner: null,
   };
 }
 
@@ -121,6 +123,7 @@ export function cloneSummary(summary: Summary): Summary {
         },
       ]),
     ),
+    learner: summary.learner ? cloneLearner(summary.learner) : null,
   };
 }
 
@@ -224,6 +227,8 @@ export function toJSON(summary: Summary, config: Pick<SummaryConfig, 'halfLifeDa
     searches: [...summary.recentSearches],
     spaces,
   };
+  // A few hundred bytes, never trimmed.
+  if (summary.learner) json.learner = learnerToJSON(summary.learner);
   return fitBudget(json, config.maxBytes);
 }
 
@@ -407,5 +412,6 @@ export function fromJSON(input: unknown): Summary {
     }
     summary.spaces.set(encoder, space);
   });
+  if (json['learner'] !== undefined) summary.learner = learnerFromJSON(json['learner']);
   return summary;
 }

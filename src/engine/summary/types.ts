@@ -1,4 +1,5 @@
 import type { EventType } from '../../types.js';
+import type { LearnerJSON, LearnerState } from '../learning/learner.js';
 
 /**
  * The behaviour summary: everything the ranking needs to know about the
@@ -103,6 +104,8 @@ export interface Summary {
   recentSearches: string[];
   /** Interest spaces by encoder id. */
   spaces: Map<string, InterestSpace>;
+  /** The on-device learner (learning/learner.ts), null until it has learned from feedback. */
+  learner: LearnerState | null;
 }
 
 export interface SummaryConfig {
@@ -234,6 +237,8 @@ export interface SummaryJSON {
   searches: string[];
   /** Most recently updated first. */
   spaces: SpaceJSON[];
+  /** The on-device learner; absent until it has learned (and in summaries written before it existed). */
+  learner?: LearnerJSON;
 }
 
 export interface SpaceJSON {
