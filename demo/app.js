@@ -19,6 +19,8 @@ const COMPONENTS = [
   { name: 'query', label: 'Search match', color: '#1f9a8a', weight: 3, max: 6, help: 'relevance to the search box (shop results only)' },
   { name: 'negative', label: 'Held back', color: '#d64545', weight: 1, max: 3, help: 'penalty after dismissals', negative: true },
 ];
+/** The score component each kind of reason rests on (a reason is dimmed when its weight is 0). */
+const REASON_COMPONENT = { similar_to_history: 'content', new_for_you: 'content', interest: 'affinity', popular: 'prior', query_match: 'query' };
 const TYPE_LABEL = { view: 'viewed', click: 'clicked', add_to_cart: 'added to cart', purchase: 'bought', search: 'searched', dismiss: 'hid', rate: 'rated', impression: 'saw' };
 const ITEM_EVENTS = new Set(['view', 'click', 'add_to_cart', 'purchase', 'dismiss']);
 const POSITIVE_EVENTS = new Set(['view', 'click', 'add_to_cart', 'purchase']);
@@ -83,9 +85,12 @@ const monitor = createNetworkMonitor({ onChange: () => scheduleNetworkRender() }
 // ---------------------------------------------------------------------------
 
 async function pickModel() {
-  // The semantic test model when this machine has ../shared/models, else the committed tiny fixture.
+  // The semantic test model when this machine has ../shared/models, else the committed tiny fixture
+  // (?model=fixture forces the fixture, as on a machine without ../shared).
+  const fixture = { id: 'localrank-tiny-bert', baseUrl: '/models/' };
+  if (params.get('model') === 'fixture') return fixture;
   const shared = await fetch('/shared-models/localrank-minilm-distilled/config.json', { method: 'HEAD' }).then((r) => r.ok, () => false);
-  return shared ? { id: 'localrank-minilm-distilled', baseUrl: '/shared-models/' } : { id: 'localrank-tiny-bert', baseUrl: '/models/' };
+  return shared ? { id: 'localrank-minilm-distilled', baseUrl: '/shared-models/' } : fixture;
 }
 const model = await pickModel();
 
@@ -285,6 +290,8 @@ async function refresh(cause) {
   state.lists = Object.fromEntries(Object.entries(state.fullLists).map(([key, list]) => [key, list.slice(0, K)]));
   for (const key of Object.keys(state.lists)) state.shownLists[key].push(state.lists[key]);
 
+  state.previousAffinity = state.currentAffinity ?? null;
+  state.currentAffinity = new Map(affinityEntries(profile).map((e) => [`${e.label} (${e.kind})`, e.weight]));
   renderRecs(forYou, cause);
   renderProfile(profile, exported);
   renderCompare();
@@ -305,7 +312,12 @@ function renderRecs(result, cause) {
       const move = !before ? null : was === -1 ? el('span', { class: 'move new', text: 'new', title: 'Entered the list after the last change' })
         : was > position ? el('span', { class: 'move up', text: `▲${was - position}`, title: `Up ${was - position}` })
         : was < position ? el('span', { class: 'move down', text: `▼${position - was}`, title: `Down ${position - was}` }) : null;
-      const chips = r.reasons.length > 0 ? r.reasons.map((reason) => el('span', { class: `chip ${reason.kind}`, text: reason.text })) : [el('span', { class: 'chip plain', text: result.coldStart ? 'Popular with everyone' : 'Ranked by score' })];
+      const chips = r.reasons.length > 0
+        ? r.reasons.map((reason) => {
+            const off = knobs.weights[REASON_COMPONENT[reason.kind]] === 0;
+            return el('span', { class: `chip ${reason.kind}${off ? ' off' : ''}`, text: reason.text, title: off ? 'This reason\'s component has weight 0: it does not count in this ranking' : undefined });
+          })
+        : [el('span', { class: 'chip plain', text: result.coldStart ? 'Popular with everyone' : 'Ranked by score' })];
       return el('li', { class: 'rec', 'data-id': r.id },
         el('div', { class: 'rank' }, el('span', { class: 'pos', text: String(position + 1) }), move),
         el('div', { class: 'rec-body' },
@@ -374,11 +386,26 @@ function itemActions(id) {
 async function shopResults() {
   const pool = state.department ? catalog.filter((item) => item.category.startsWith(`${state.department} >`)) : catalog;
   if (state.shopQuery) {
-    const result = await lr.rank(pool.map((item) => item.id), { k: 12, query: state.shopQuery, weights: { ...knobs.weights } });
-    return { caption: `Results for “${state.shopQuery}”, ranked by LocalRank for this shopper`, ids: result.items.map((r) => r.id) };
+    // The shop finds the matching products (a plain word match, as a site search would); LocalRank orders them.
+    const matches = textMatches(pool, state.shopQuery);
+    const candidates = matches.length > 0 ? matches : pool;
+    const result = await lr.rank(candidates.map((item) => item.id), { k: 12, query: state.shopQuery, weights: { ...knobs.weights } });
+    const found = matches.length > 0 ? `${matches.length} products match “${state.shopQuery}”` : `No product contains the words of “${state.shopQuery}”: all products`;
+    return { caption: `${found}, ordered by LocalRank for this shopper`, ids: result.items.map((r) => r.id) };
   }
   const ids = [...pool].sort((a, b) => b.popularity - a.popularity).slice(0, 12).map((item) => item.id);
   return { caption: `${state.department || 'All departments'}: bestsellers (${pool.length} products)`, ids };
+}
+
+const STOP_WORDS = new Set(['for', 'the', 'and', 'with', 'who', 'loves', 'love', 'gift', 'gifts', 'set']);
+/** Products whose text contains a word of the query (plural or singular). */
+function textMatches(pool, query) {
+  const words = query.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)).map((w) => w.replace(/s$/, ''));
+  if (words.length === 0) return [];
+  return pool.filter((item) => {
+    const text = `${item.title} ${item.description} ${item.category} ${item.tags.join(' ')}`.toLowerCase();
+    return words.some((w) => text.includes(w));
+  });
 }
 
 function renderShop(shop) {
@@ -420,29 +447,34 @@ function buildDepartments() {
 // ---------------------------------------------------------------------------
 
 let affinityChart = null;
-function renderProfile(profile, exported) {
-  $('profile-text').textContent = exported.events.length === 0 ? 'Nothing yet. Pick a shopper above, or click around the shop yourself.' : profile.text;
-  $('interests').replaceChildren(
-    ...profile.interests.map((interest) => {
-      const strongest = Math.max(...profile.interests.map((i) => i.strength), 1e-9);
-      return el('li', {},
-        el('div', { class: 'interest-head' }, el('strong', { text: interest.label }), el('span', { class: 'muted', text: ` strength ${interest.strength.toFixed(1)}` })),
-        el('div', { class: 'meter' }, el('span', { style: `width:${(100 * interest.strength) / strongest}%` })),
-        el('div', { class: 'muted small', text: interest.titles.join(' · ') }),
-      );
-    }),
-  );
-  if (profile.interests.length === 0) $('interests').append(el('li', { class: 'muted', text: 'None yet.' }));
 
-  const entries = [
+/** The affinities shown: the strongest sub-categories, brands, price bands and tags. */
+function affinityEntries(profile) {
+  return [
     ...profile.affinities.category.filter((a) => a.label.includes('>')).slice(0, 4).map((a) => ({ ...a, kind: 'category' })),
     ...profile.affinities.brand.slice(0, 3).map((a) => ({ ...a, kind: 'brand' })),
     ...profile.affinities.priceBand.slice(0, 2).map((a) => ({ ...a, kind: 'price' })),
     ...profile.affinities.tag.slice(0, 3).map((a) => ({ ...a, kind: 'tag' })),
   ];
-  state.previousAffinity = state.currentAffinity ?? null;
-  state.currentAffinity = new Map(entries.map((e) => [e.label, e.weight]));
+}
+function renderProfile(profile, exported) {
+  $('profile-text').textContent = exported.events.length === 0 ? 'Nothing yet. Pick a shopper above, or click around the shop yourself.' : profile.text;
+  $('interests').replaceChildren(
+    ...profile.interests.map((interest) => {
+      const strongest = Math.max(...profile.interests.map((i) => i.strength), 1e-9);
+      const [first, ...others] = interest.titles;
+      return el('li', {},
+        el('div', { class: 'interest-head' }, el('strong', { text: first ? `Items like ${first}` : interest.label }), el('span', { class: 'muted', text: ` strength ${interest.strength.toFixed(1)}` })),
+        el('div', { class: 'meter' }, el('span', { style: `width:${(100 * interest.strength) / strongest}%` })),
+        el('div', { class: 'muted small', text: first ? (others.length ? `also ${others.join(' · ')}` : '') : 'no item to name it by yet (from searches)' }),
+      );
+    }),
+  );
+  if (profile.interests.length === 0) $('interests').append(el('li', { class: 'muted', text: 'None yet.' }));
+
+  const entries = affinityEntries(profile);
   $('affinity-empty').hidden = entries.length > 0;
+  $('affinity-chart').parentElement.hidden = entries.length === 0;
   const data = {
     labels: entries.map((e) => `${e.label} (${e.kind})`),
     datasets: [{ label: 'affinity', data: entries.map((e) => Number(e.weight.toFixed(2))), backgroundColor: entries.map((e) => (e.weight < 0 ? '#d64545' : { category: '#2f6fdb', brand: '#8a4fd8', price: '#e39a1b', tag: '#1f9a8a' }[e.kind])) }],

@@ -125,7 +125,8 @@ describe('the product managers’ demo', () => {
       await page.fill('#search', 'espresso');
       await page.press('#search', 'Enter');
     });
-    await expect(page.locator('#shop-caption').textContent()).resolves.toContain('espresso');
+    await expect(page.locator('#shop-caption').textContent()).resolves.toMatch(/^\d+ products match “espresso”, ordered by LocalRank/);
+    for (const title of await page.locator('#catalog li button.link').allTextContents()) expect(title).toContain('Espresso');
     const first = page.locator('#catalog li').first();
     await afterRefresh(() => first.locator('button.link').click());
     await afterRefresh(() => page.locator('#catalog li').nth(1).getByRole('button', { name: /^Add .* to the cart$/ }).click());
@@ -157,6 +158,21 @@ describe('the product managers’ demo', () => {
     expect(await page.locator('#profile-text').textContent()).toMatch(/^Nothing yet/);
     expect((await databases()).filter((name) => name?.startsWith('localrank:demo'))).toEqual([]);
     await shot('08-forgotten');
+  });
+
+  it('falls back to the committed fixture model, with its own precomputed vectors', async () => {
+    const fixturePage = await context.newPage();
+    const fixtureLog = watch(context, fixturePage);
+    await fixturePage.goto(`${env.server.url}/demo/?delay=0&model=fixture`);
+    await fixturePage.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await fixturePage.waitForFunction(() => document.getElementById('encoder-badge')?.textContent === 'encoder: model:localrank-tiny-bert', null, { timeout: 60_000 });
+    expect(await fixturePage.locator('#hood-vectors').textContent()).toMatch(/^322 of 322 precomputed .* for model:localrank-tiny-bert/);
+    await fixturePage.click('#play');
+    await fixturePage.waitForSelector(`body[data-done="true"][data-events="${PERSONAS[0]!.steps.length}"]`, { timeout: 60_000 });
+    expect(await fixturePage.locator('#recs li').count()).toBe(10);
+    expect(fixtureLog.pageErrors).toEqual([]);
+    expect(fixtureLog.consoleErrors).toEqual([]);
+    await fixturePage.close();
   });
 
   it('made no request off the host, none with shopper data, and logged no errors', async () => {
