@@ -206,7 +206,7 @@ function buildKnobs() {
   bind('cap-by', 'capBy', null, (v) => (v ? `exposure cap per ${v}` : 'no exposure cap'));
   bind('cap-share', 'capShare', (v) => `${Math.round(v * 100)}%`, (v) => `cap share ${Math.round(v * 100)}%`);
   bind('long-tail', 'minLongTail', String, (v) => `long-tail quota ${v}`);
-  bind('long-tail-exp', 'longTailExponent', String, (v) => `popularity flattening ${v}`);
+  bind('long-tail-exp', 'longTailExponent', String, (v) => `popularity exponent ${v}`);
   $('half-life').addEventListener('change', async (event) => {
     halfLifeDays = Number(event.target.value);
     await withBusy(async () => {
