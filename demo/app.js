@@ -665,10 +665,17 @@ function buildPersonaPicker() {
     ...PERSONAS.map((p) => el('option', { value: p.id, text: p.name })),
     el('option', { value: 'free', text: 'You (free mode)' }),
   );
-  $('persona').addEventListener('change', () => void withBusy(() => choosePersona($('persona').value)));
+  // Choosing another shopper or starting over stops a replay in progress after its current step.
+  $('persona').addEventListener('change', () => {
+    stopPlaying = true;
+    void withBusy(() => choosePersona($('persona').value));
+  });
   $('step').addEventListener('click', () => void withBusy(playStep));
   $('play').addEventListener('click', () => void withBusy(playAll));
-  $('restart').addEventListener('click', () => void withBusy(() => choosePersona($('persona').value)));
+  $('restart').addEventListener('click', () => {
+    stopPlaying = true;
+    void withBusy(() => choosePersona($('persona').value));
+  });
 }
 
 async function choosePersona(id) {
@@ -716,8 +723,11 @@ async function playStep() {
   if (state.stepIndex < p.steps.length) $('narration').textContent = narration;
 }
 
+let stopPlaying = false;
 async function playAll() {
-  while (state.persona && state.stepIndex < state.persona.steps.length) {
+  stopPlaying = false;
+  $('play').disabled = true;
+  while (!stopPlaying && state.persona && state.stepIndex < state.persona.steps.length) {
     await playStep();
     if (PLAY_DELAY > 0) await new Promise((r) => setTimeout(r, PLAY_DELAY));
   }
