@@ -28,6 +28,7 @@ export function startServer({ port = 0, host = '127.0.0.1', routes = {}, headers
     '/e2e/pages/': join(root, 'e2e/pages'),
     '/models/': FIXTURE_MODELS,
     '/node_modules/comlink/': join(root, 'node_modules/comlink'),
+    '/node_modules/chart.js/': join(root, 'node_modules/chart.js'),
     ...(existsSync(SHARED_MODELS) ? { '/shared-models/': SHARED_MODELS } : {}),
     ...routes,
   };
