@@ -141,7 +141,12 @@ export interface ScoreComponents {
   context?: number;
   /** How strongly the item is held back after dismissals and impressions without clicks, in [0, 1]; subtracted. */
   negative?: number;
-  /** Collaborative-filtering fold-in score. */
+  /**
+   * Collaborative filtering: this person's factor, solved on the device from
+   * their history against the items' `cfVector`s, times the item's factor;
+   * standardised over the candidates into (0, 1), 0.5 the average candidate
+   * (candidates without a factor get 0.5). Absent without factors or history.
+   */
   cf?: number;
   /** Output of the on-device learner. */
   learned?: number;
@@ -151,7 +156,7 @@ export interface ScoreComponents {
 
 /**
  * Weight of each score component. Defaults: content 1, affinity 0.5, prior
- * 0.2, query 3, context 1.5, boost 1, negative 1. A weight of 0 turns a
+ * 0.2, query 3, context 1.5, boost 1, negative 1, cf 1. A weight of 0 turns a
  * component off (for example `{ content: 0, affinity: 0 }` for a
  * non-personalised list).
  */
@@ -164,6 +169,8 @@ export interface RankWeights {
   boost?: number;
   /** Weight of the `negative` penalty (subtracted). */
   negative?: number;
+  /** Weight of the collaborative-filtering fold-in (`cf`); default 1. */
+  cf?: number;
 }
 
 /** Why an item was placed where it is, in words a person can read. */
@@ -344,6 +351,13 @@ export interface LocalRankOptions {
    * See {@link LocalRank.reportInterests}.
    */
   interestReports?: { categories: string[] };
+  /**
+   * Collaborative-filtering fold-in (used when items carry `cfVector`s from a
+   * server-side implicit-feedback model): `regularization` λ (default 0.1) and
+   * `alpha`, the confidence one unit of event weight adds (default 2). Use the
+   * values the server model was trained with.
+   */
+  cf?: { regularization?: number; alpha?: number };
 }
 
 // ---------------------------------------------------------------------------

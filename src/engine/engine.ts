@@ -38,6 +38,7 @@ import type { HistoryVector } from './ranking/explain.js';
 import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
+import { foldIn } from './learning/fold-in.js';
 import { itemText } from './item-text.js';
 import { filterCandidates, orderCandidates, validateRankOptions, validateRecentOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
@@ -388,6 +389,13 @@ export class Engine {
 
   /** The history items, one entry per item with its summed decayed weight and strongest verb, in the encoder's space (for reasons). */
   private async historyFor(encoder: Encoder, now: number): Promise<HistoryVector[]> {
+    const entries = [...this.historyWeights(now).values()];
+    const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
+    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+  }
+
+  /** The history items with their summed decayed event weight and strongest verb. */
+  private historyWeights(now: number): Map<string, { weight: number; verb: string; strongest: number; item: Item }> {
     const halfLife = this.config.halfLifeDays * DAY_MS;
     const byItem = new Map<string, { weight: number; verb: string; strongest: number; item: Item }>();
     for (const event of this.log.events) {
@@ -405,9 +413,28 @@ export class Engine {
       }
       byItem.set(item.id, entry);
     }
-    const entries = [...byItem.values()];
-    const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
-    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+    return byItem;
+  }
+
+  /**
+   * The `cf` component's raw values (x_u · y_i, NaN for candidates without a
+   * factor): this person's factor folded in from the history items that have
+   * one (learning/fold-in.ts). Null without factors or without a positive
+   * history item among them.
+   */
+  private cfScores(slots: Int32Array, now: number, warnings: string[]): Float64Array | null {
+    const cf = this.index.cf;
+    for (const [length, count] of cf.ignoredLengths(slots)) {
+      warnings.push(`${count} candidate cfVector(s) with ${length} values ignored: the item factors have ${cf.dimension || 'at most 256'} values`);
+    }
+    if (cf.size === 0) return null;
+    const interactions = [];
+    for (const { item, weight } of this.historyWeights(now).values()) {
+      const factor = cf.factor(this.index.slotOf(item));
+      if (factor) interactions.push({ factor, weight });
+    }
+    const x = foldIn(cf.gram, cf.dimension, interactions, this.config.cf);
+    return x ? cf.scores(slots, x) : null;
   }
 
   /** A host item: in the catalogue, and in the index under the catalogue's flag. Returns its slot. */
@@ -556,6 +583,7 @@ export class Engine {
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,
+      cf: (options.weights?.cf ?? DEFAULT_WEIGHTS.cf) !== 0 ? this.cfScores(slots, now, warnings) : null,
       weights: { ...DEFAULT_WEIGHTS, ...options.weights },
       ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
     });

@@ -20,7 +20,10 @@ export const DEFAULT_WEIGHTS: Readonly<Required<RankWeights>> = Object.freeze({
   context: 1.5,
   boost: 1,
   negative: 1,
+  cf: 1,
 });
+/** Spread of fold-in scores (x_u · y_i, on the implicit model's 0-to-1 preference scale) below which differences count as noise. */
+const MIN_CF_SPREAD = 0.01;
 
 /** Interests weaker than this share of the strongest are not compared with the candidates (they could add at most this much). */
 const MIN_RELATIVE_INTEREST = 0.05;
@@ -54,6 +57,8 @@ export interface ScoringInput {
   /** Host-given co-purchase strength with the page's item, in [0, 1] (complements). */
   coPurchase: ((item: Item) => number) | null;
   boosts: Readonly<Record<string, number>> | undefined;
+  /** Collaborative-filtering fold-in scores x_u · y_i (NaN: no factor), standardised into the `cf` component. */
+  cf?: Float64Array | null;
   weights: Readonly<Required<RankWeights>>;
   longTailExponent?: number;
 }
@@ -143,6 +148,11 @@ export function scoreCandidates(input: ScoringInput): Scored {
   }
   const boosts = input.boosts;
   if (boosts && candidates.some((c) => boosts[c.id] !== undefined)) components.boost = Float64Array.from(candidates, (c) => boosts[c.id] ?? 0);
+
+  if (input.cf) {
+    const z = zScore(input.cf, MIN_CF_SPREAD);
+    components.cf = z.map(normalCdf);
+  }
 
   const score = new Float64Array(n);
   for (const [name, values] of Object.entries(components) as Array<[ComponentName, Float64Array]>) {
