@@ -30,6 +30,7 @@ describe('resolveOptions', () => {
       encryptAtRest: false,
       offers: null,
       interestReports: null,
+      cf: { regularization: 0.1, alpha: 2 },
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -62,6 +63,7 @@ describe('resolveOptions', () => {
       offers: { experiment: 'spring', split: 0.2 },
       // "other" is always the last bucket.
       interestReports: { categories: ['Shoes', 'Kitchen', 'other'] },
+      cf: { regularization: 0.1, alpha: 2 },
     });
   });
 
