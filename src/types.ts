@@ -144,8 +144,8 @@ export interface ScoreComponents {
   /**
    * Collaborative filtering: this person's factor, solved on the device from
    * their history against the items' `cfVector`s, times the item's factor;
-   * standardised over the candidates into (0, 1), 0.5 the average candidate
-   * (candidates without a factor get 0.5). Absent without factors or history.
+   * mapped linearly onto [0, 1] over the candidates (1 the best; candidates
+   * without a factor get the candidates' mean). Absent without factors or history.
    */
   cf?: number;
   /** Output of the on-device learner. */

@@ -3,6 +3,7 @@ import { Engine } from '../src/engine/engine.ts';
 import { CfFactors } from '../src/engine/learning/cf-factors.ts';
 import { choleskySolve, foldIn } from '../src/engine/learning/fold-in.ts';
 import { resolveOptions } from '../src/engine/options.ts';
+import { cfComponent } from '../src/engine/rank.ts';
 import { LocalRankError } from '../src/errors.ts';
 import type { Item } from '../src/types.ts';
 import { rejected } from './caught.ts';
@@ -104,6 +105,14 @@ describe('fold-in (implicit-feedback closed form)', () => {
   });
 });
 
+describe('cfComponent', () => {
+  it('maps fold-in scores linearly onto [0, 1], missing factors at the mean, a flat list to 0', () => {
+    expect([...cfComponent(Float64Array.from([2, 0, NaN, 1]))]).toEqual([1, 0, 0.5, 0.5]);
+    expect([...cfComponent(Float64Array.from([0.3, 0.3]))]).toEqual([0, 0]);
+    expect([...cfComponent(Float64Array.from([NaN]))]).toEqual([0]);
+  });
+});
+
 describe('options.cf', () => {
   it('defaults and validates', () => {
     expect(resolveOptions({}).cf).toEqual({ regularization: 0.1, alpha: 2 });
@@ -153,10 +162,11 @@ describe('engine: the cf component', () => {
     const withCf = await e.rank(candidates, { weights: { content: 0, affinity: 0, prior: 0 } });
     const top = withCf.items.slice(0, 7).map((i) => i.id);
     expect(top.every((id) => id.startsWith('a'))).toBe(true);
+    const cfOf = (group: string) => withCf.items.filter((i) => i.id.startsWith(group)).map((i) => i.components.cf!);
+    expect(Math.min(...cfOf('a'))).toBeGreaterThan(Math.max(...cfOf('b')));
     for (const item of withCf.items) {
-      expect(item.components.cf).toBeGreaterThan(0);
-      expect(item.components.cf).toBeLessThan(1);
-      expect(item.components.cf! > 0.5).toBe(item.id.startsWith('a'));
+      expect(item.components.cf).toBeGreaterThanOrEqual(0);
+      expect(item.components.cf).toBeLessThanOrEqual(1);
     }
     const without = await e.rank(candidates, { weights: { cf: 0 } });
     expect(without.items[0]!.components.cf).toBeUndefined();
@@ -194,9 +204,10 @@ describe('engine: the cf component', () => {
     await e.init({ storage: 'memory', model: false });
     await e.upsertItems([...catalogue(), { id: 'odd', title: 'Odd one', cfVector: [1, 2] }]);
     await e.track({ type: 'view', itemId: 'a0', timestamp: T0 - 1 }, 'b');
-    const r = await e.rank(['a2', 'odd']);
+    const r = await e.rank(['a2', 'b3', 'odd']);
     expect(r.warnings).toEqual(['1 candidate cfVector(s) with 2 values ignored: the item factors have 3 values']);
-    expect(r.items.find((i) => i.id === 'odd')!.components.cf).toBeCloseTo(0.5, 6);
+    // Without a factor: the candidates' mean, here the middle of the two others.
+    expect(r.items.find((i) => i.id === 'odd')!.components.cf).toBeCloseTo(0.5, 9);
     const error = await rejected(e.rank(['a2'], { weights: { cf: -1 } }));
     expect(error).toBeInstanceOf(LocalRankError);
     expect((error as LocalRankError).field).toBe('options.weights.cf');

@@ -529,10 +529,48 @@ export class Engine {
     return { items, encoder: this.active.info, coldStart: items.length === 0 };
   }
 
+  /**
+   * For offline evaluation (`localrank/eval`): every candidate's score as
+   * `rank` computes it, in candidate order, without ordering, re-ranking or
+   * reasons (those cost per returned item, and a replay needs all of them).
+   * `servingSpaceOnly` measures content in the serving encoder's space alone
+   * (no lexical blend), to compare the two.
+   */
+  async scoreAll(rawCandidates: unknown, rawOptions: unknown = {}, servingSpaceOnly = false): Promise<{ ids: string[]; scores: Float64Array }> {
+    this.requireInit();
+    const options = validateRankOptions(rawOptions);
+    const { kept, scored } = await this.scorePool(this.resolveCandidates(rawCandidates), options, undefined, servingSpaceOnly);
+    return { ids: kept.map((item) => item.id), scores: scored.score };
+  }
+
   private async rankCandidates(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
+    const { kept, scored, encoder, modelRows, lexicalRows, warnings, now } = await this.scorePool(pool, options, anchor);
+    const summary = this.log.summary;
+    const k = Math.min(options.k ?? kept.length, kept.length);
+    const dim = encoder.info.dimension;
+    const rowOf = (i: number): Float32Array =>
+      modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
+    const order = orderCandidates(scored.score, kept, rowOf, k, options);
+    const explain = explainer({
+      candidates: kept,
+      scored,
+      history: await this.historyFor(encoder, now),
+      vectorOf: rowOf,
+      seen: summary.seen,
+      shown: (id) => (summary.negatives.get(id)?.exposure.w ?? 0) > 0,
+      ...(anchor ? { anchor } : {}),
+    });
+    const items = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
+    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
+    if (warnings.length > 0) result.warnings = warnings;
+    return result;
+  }
+
+  /** Filters the pool by the options and scores what is kept (every component, weighted). */
+  private async scorePool(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor'], servingSpaceOnly = false) {
     await this.log.refresh(); // another tab may have tracked since
     const encoder = this.active;
-    const encoders = this.rankingEncoders;
+    const encoders = servingSpaceOnly ? [encoder] : this.rankingEncoders;
     await Promise.all(encoders.map((e) => this.syncSpace(e)));
     const now = this.deps.now();
     const warnings: string[] = [];
@@ -551,7 +589,6 @@ export class Engine {
       kept = keptAt.map((i) => pool.items[i]!);
       slots = Int32Array.from(keptAt, (i) => pool.slots[i]!);
     }
-    const k = Math.min(options.k ?? kept.length, kept.length);
     await this.ensureLexical(slots);
     const lexicalRows = this.index.lexicalRows(slots);
     let modelRows: DenseGather | null = null;
@@ -587,24 +624,7 @@ export class Engine {
       weights: { ...DEFAULT_WEIGHTS, ...options.weights },
       ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
     });
-
-    const dim = encoder.info.dimension;
-    const rowOf = (i: number): Float32Array =>
-      modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
-    const order = orderCandidates(scored.score, kept, rowOf, k, options);
-    const explain = explainer({
-      candidates: kept,
-      scored,
-      history: await this.historyFor(encoder, now),
-      vectorOf: rowOf,
-      seen: summary.seen,
-      shown: (id) => (summary.negatives.get(id)?.exposure.w ?? 0) > 0,
-      ...(anchor ? { anchor } : {}),
-    });
-    const items = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
-    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
-    if (warnings.length > 0) result.warnings = warnings;
-    return result;
+    return { kept, slots, scored, encoder, modelRows, lexicalRows, warnings, now };
   }
 
   private requireEnabled<T>(feature: T | null, option: string): T {
@@ -734,11 +754,12 @@ export class Engine {
     await this.storage.destroy();
     this.storage.close();
     if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
-    // The catalogue is the host's data, not the person's: it stays. The index goes: it also holds the
-    // items of the person's history.
+    // The catalogue is the host's data, not the person's: it stays, with what was derived from it alone
+    // (lexical rows, vectors). The index goes: it also holds the items of the person's history.
     this.memo.clear();
+    const old = this.index;
     this.index = this.newIndex();
-    for (const item of this.catalog.values()) this.index.slotOf(item, true);
+    for (const item of this.catalog.values()) this.index.adopt(item, old);
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
     // in-memory profile serves, and no LocalRank database exists.
     this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);

@@ -80,6 +80,26 @@ export class ItemIndex {
     return slot;
   }
 
+  /**
+   * Takes in a catalogue item with what another index derived from it (lexical
+   * row, vectors), so that a new index does not compute them again. Those are
+   * functions of the host's item alone; nothing about the person comes along.
+   */
+  adopt(item: Item, from: ItemIndex): number {
+    const slot = this.slotOf(item, true);
+    const old = from.slotById.get(item.id);
+    if (old === undefined || from.items[old] !== item) return slot;
+    const n = from.lexLength[old]!;
+    if (n >= 0 && this.lexLength[slot]! < 0) {
+      const at = from.lexStart[old]!;
+      this.setLexical(slot, { index: from.lex.indices.subarray(at, at + n), value: from.lex.values.subarray(at, at + n) });
+    }
+    for (const [id, space] of from.spaces) {
+      if (space.has[old]) this.setVector(id, space.dim, slot, space.store.data.subarray(old * space.dim, (old + 1) * space.dim));
+    }
+    return slot;
+  }
+
   /** The slot of the catalogue item with this id, if the index holds it (one Map lookup). */
   catalogSlot(id: string): number | undefined {
     const slot = this.slotById.get(id);

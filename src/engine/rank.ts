@@ -149,10 +149,7 @@ export function scoreCandidates(input: ScoringInput): Scored {
   const boosts = input.boosts;
   if (boosts && candidates.some((c) => boosts[c.id] !== undefined)) components.boost = Float64Array.from(candidates, (c) => boosts[c.id] ?? 0);
 
-  if (input.cf) {
-    const z = zScore(input.cf, MIN_CF_SPREAD);
-    components.cf = z.map(normalCdf);
-  }
+  if (input.cf) components.cf = cfComponent(input.cf);
 
   const score = new Float64Array(n);
   for (const [name, values] of Object.entries(components) as Array<[ComponentName, Float64Array]>) {
@@ -162,6 +159,34 @@ export function scoreCandidates(input: ScoringInput): Scored {
     for (let i = 0; i < n; i++) score[i]! += w * values[i]!;
   }
   return { score, popularity, components, affinityBest };
+}
+
+/**
+ * The fold-in scores on [0, 1] by min-max over the candidates (candidates
+ * without a factor at the mean). Linear, unlike the normal CDF of the content
+ * signal: a factor model's best items stand far out in its scores, and a CDF
+ * would flatten exactly those differences at the top of the list.
+ */
+export function cfComponent(raw: Float64Array): Float64Array {
+  const n = raw.length;
+  let sum = 0;
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i]!;
+    if (!Number.isFinite(v)) continue;
+    sum += v;
+    count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const out = new Float64Array(n);
+  if (count === 0) return out;
+  const mean = sum / count;
+  const span = Math.max(max - min, MIN_CF_SPREAD);
+  for (let i = 0; i < n; i++) out[i] = ((Number.isFinite(raw[i]!) ? raw[i]! : mean) - min) / span;
+  return out;
 }
 
 /** What the reasons of one ranking share. */
