@@ -28,15 +28,15 @@ const FIXTURE_MODEL_ID = 'localrank-tiny-bert';
 
 /** Server-side ALS and on-device fold-in settings (the same λ and α on both sides). */
 const ALS = { factors: 64, regularization: 0.1, alpha: 2, iterations: 10 };
-/** LocalRank configuration for the replay: interests decay with a half-life of a year (MovieLens histories span years). */
-const ENGINE_OPTIONS = { halfLifeDays: 14, cf: { regularization: ALS.regularization, alpha: ALS.alpha } };
+/** LocalRank configuration for the replay: the engine's defaults (halfLifeDays 14 unless --half-life-days), fold-in with the server's λ and α. */
+const engineOptions = (halfLifeDays) => ({ halfLifeDays, cf: { regularization: ALS.regularization, alpha: ALS.alpha } });
 /** Rank weights per row (components not named keep their defaults; see README "Rank options"). */
 const CONTENT_ONLY = { affinity: 0, prior: 0, cf: 0 };
 const HYBRID = { cf: 0 };
 const HYBRID_CF = {};
 
 function parseArgs(argv) {
-  const out = { data: resolve(ROOT, '../shared/datasets/movielens-dev'), users: 0, seed: 42 };
+  const out = { data: resolve(ROOT, '../shared/datasets/movielens-dev'), users: 0, seed: 42, halfLifeDays: 14 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -47,9 +47,12 @@ function parseArgs(argv) {
     if (a === '--data') out.data = resolve(value());
     else if (a === '--users') out.users = Number(value());
     else if (a === '--seed') out.seed = Number(value());
-    else throw new Error(`unknown argument ${a} (use --data DIR, --users N, --seed S)`);
+    else if (a === '--half-life-days') out.halfLifeDays = Number(value());
+    else throw new Error(`unknown argument ${a} (use --data DIR, --users N, --seed S, --half-life-days D)`);
   }
   if (!Number.isInteger(out.users) || out.users < 0) throw new Error('--users must be a whole number');
+  if (!Number.isInteger(out.seed)) throw new Error('--seed must be a whole number');
+  if (!(out.halfLifeDays > 0)) throw new Error('--half-life-days must be a number > 0');
   return out;
 }
 
@@ -117,6 +120,7 @@ if (!movieLensFiles(args.data)) {
   process.exit(2);
 }
 const tStart = performance.now();
+const ENGINE_OPTIONS = engineOptions(args.halfLifeDays);
 const ev = await bundle();
 const data = loadMovieLens(args.data);
 const catalogue = data.items.map((i) => i.id);
