@@ -80,7 +80,7 @@ export default defineConfig(({ mode }) => {
       assetsDir: '',
       lib: iife
         ? { entry: 'src/iife.ts', formats: ['iife'], name: 'LocalRankBundle', fileName: () => 'localrank.iife.js' }
-        : { entry: { localrank: 'src/index.ts', aggregate: 'src/aggregate.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+        : { entry: { localrank: 'src/index.ts', aggregate: 'src/aggregate.ts', eval: 'src/eval/index.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
       rollupOptions: iife ? {} : { external: ['comlink'] },
     },
     plugins: iife ? [] : [standardWorkerUrl()],

@@ -149,7 +149,12 @@ export interface ScoreComponents {
   context?: number;
   /** How strongly the item is held back after dismissals and impressions without clicks, in [0, 1]; subtracted. */
   negative?: number;
-  /** Collaborative-filtering fold-in score. */
+  /**
+   * Collaborative filtering: this person's factor, solved on the device from
+   * their history against the items' `cfVector`s, times the item's factor;
+   * mapped linearly onto [0, 1] over the candidates (1 the best; candidates
+   * without a factor get the candidates' mean). Absent without factors or history.
+   */
   cf?: number;
   /**
    * The on-device learner's click probability for the item, in (0, 1): a
@@ -164,7 +169,7 @@ export interface ScoreComponents {
 
 /**
  * Weight of each score component. Defaults: content 1, affinity 0.5, prior
- * 0.2, query 3, context 1.5, boost 1, negative 1, learned 1. A weight of 0 turns a
+ * 0.2, query 3, context 1.5, boost 1, negative 1, learned 1, cf 1. A weight of 0 turns a
  * component off (for example `{ content: 0, affinity: 0 }` for a
  * non-personalised list).
  */
@@ -179,6 +184,8 @@ export interface RankWeights {
   negative?: number;
   /** Weight of the on-device learner's component (it is in (0, 1), so it moves an item by at most this much). */
   learned?: number;
+  /** Weight of the collaborative-filtering fold-in (`cf`); default 1. */
+  cf?: number;
 }
 
 /** Why an item was placed where it is, in words a person can read. */
@@ -401,6 +408,13 @@ export interface LocalRankOptions {
    * as `listId`. See {@link LearningOptions}.
    */
   learning?: LearningOptions | false;
+  /**
+   * Collaborative-filtering fold-in (used when items carry `cfVector`s from a
+   * server-side implicit-feedback model): `regularization` λ (default 0.1) and
+   * `alpha`, the confidence one unit of event weight adds (default 2). Use the
+   * values the server model was trained with.
+   */
+  cf?: { regularization?: number; alpha?: number };
 }
 
 /** Options of the on-device learner. */

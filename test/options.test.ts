@@ -31,6 +31,7 @@ describe('resolveOptions', () => {
       offers: null,
       interestReports: null,
       learning: { ips: true, positionBias: 'default' },
+      cf: { regularization: 0.1, alpha: 2 },
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -65,6 +66,7 @@ describe('resolveOptions', () => {
       // "other" is always the last bucket.
       interestReports: { categories: ['Shoes', 'Kitchen', 'other'] },
       learning: { ips: false, positionBias: 'estimated' },
+      cf: { regularization: 0.1, alpha: 2 },
     });
   });
 

@@ -45,6 +45,7 @@ import type { HistoryVector } from './ranking/explain.js';
 import type { DenseGather } from './ranking/scores.js';
 import { densify, sparsify } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
+import { foldIn } from './learning/fold-in.js';
 import { itemText } from './item-text.js';
 import { filterCandidates, orderCandidates, validateRankOptions, validateRecentOptions } from './rerank.js';
 import type { NamespaceStorage, StorageDependencies } from './storage.js';
@@ -432,6 +433,13 @@ export class Engine {
 
   /** The history items, one entry per item with its summed decayed weight and strongest verb, in the encoder's space (for reasons). */
   private async historyFor(encoder: Encoder, now: number): Promise<HistoryVector[]> {
+    const entries = [...this.historyWeights(now).values()];
+    const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
+    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+  }
+
+  /** The history items with their summed decayed event weight and strongest verb. */
+  private historyWeights(now: number): Map<string, { weight: number; verb: string; strongest: number; item: Item }> {
     const halfLife = this.config.halfLifeDays * DAY_MS;
     const byItem = new Map<string, { weight: number; verb: string; strongest: number; item: Item }>();
     for (const event of this.log.events) {
@@ -449,9 +457,28 @@ export class Engine {
       }
       byItem.set(item.id, entry);
     }
-    const entries = [...byItem.values()];
-    const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
-    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+    return byItem;
+  }
+
+  /**
+   * The `cf` component's raw values (x_u · y_i, NaN for candidates without a
+   * factor): this person's factor folded in from the history items that have
+   * one (learning/fold-in.ts). Null without factors or without a positive
+   * history item among them.
+   */
+  private cfScores(slots: Int32Array, now: number, warnings: string[]): Float64Array | null {
+    const cf = this.index.cf;
+    for (const [length, count] of cf.ignoredLengths(slots)) {
+      warnings.push(`${count} candidate cfVector(s) with ${length} values ignored: the item factors have ${cf.dimension || 'at most 256'} values`);
+    }
+    if (cf.size === 0) return null;
+    const interactions = [];
+    for (const { item, weight } of this.historyWeights(now).values()) {
+      const factor = cf.factor(this.index.slotOf(item));
+      if (factor) interactions.push({ factor, weight });
+    }
+    const x = foldIn(cf.gram, cf.dimension, interactions, this.config.cf);
+    return x ? cf.scores(slots, x) : null;
   }
 
   /** A host item: in the catalogue, and in the index under the catalogue's flag. Returns its slot. */
@@ -546,67 +573,24 @@ export class Engine {
     return { items, encoder: this.active.info, coldStart: items.length === 0 };
   }
 
+  /**
+   * For offline evaluation (`localrank/eval`): every candidate's score as
+   * `rank` computes it, in candidate order, without ordering, re-ranking or
+   * reasons (those cost per returned item, and a replay needs all of them).
+   * `servingSpaceOnly` measures content in the serving encoder's space alone
+   * (no lexical blend), to compare the two.
+   */
+  async scoreAll(rawCandidates: unknown, rawOptions: unknown = {}, servingSpaceOnly = false): Promise<{ ids: string[]; scores: Float64Array }> {
+    this.requireInit();
+    const options = validateRankOptions(rawOptions);
+    const { kept, scored } = await this.scorePool(this.resolveCandidates(rawCandidates), options, undefined, servingSpaceOnly);
+    return { ids: kept.map((item) => item.id), scores: scored.score };
+  }
+
   private async rankCandidates(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
-    await this.log.refresh(); // another tab may have tracked since
-    const encoder = this.active;
-    const encoders = this.rankingEncoders;
-    await Promise.all(encoders.map((e) => this.syncSpace(e)));
-    const now = this.deps.now();
-    const warnings: string[] = [];
+    const { kept, scored, encoder, modelRows, lexicalRows, warnings, now, weights, learner } = await this.scorePool(pool, options, anchor);
     const summary = this.log.summary;
-
-    // The summary's purchased and seen sets outlive the log's oldest events.
-    const excluded = new Set<string>([
-      ...(options.excludePurchased ? summary.purchased : []),
-      ...(options.excludeSeen ? summary.seen : []),
-      ...(anchor ? [anchor.item.id] : []),
-    ]);
-    let kept = pool.items;
-    let slots = pool.slots;
-    if (options.filter || excluded.size > 0) {
-      const keptAt = filterCandidates(kept, options.filter).filter((i) => !excluded.has(kept[i]!.id));
-      kept = keptAt.map((i) => pool.items[i]!);
-      slots = Int32Array.from(keptAt, (i) => pool.slots[i]!);
-    }
     const k = Math.min(options.k ?? kept.length, kept.length);
-    await this.ensureLexical(slots);
-    const lexicalRows = this.index.lexicalRows(slots);
-    let modelRows: DenseGather | null = null;
-    if (encoder !== this.lexical) {
-      await this.ensureVectors(encoder, slots);
-      modelRows = this.index.vectorRows(encoder.info.id, encoder.info.dimension, slots);
-    }
-    warnings.push(...foreignVectorWarnings(encoder.info, this.index.foreignVectors(encoder.info.id, encoder.info.dimension, slots)));
-    const [queryVectors, anchorVectors] = await Promise.all([
-      options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
-      anchor?.mode === 'similarTo' ? Promise.all(encoders.map((e) => this.vectorsFor(e, [anchor.item]).then((v) => v[0]!))) : null,
-    ]);
-    const spaces: SpaceInput[] = encoders.map((e, s) => ({
-      rows: e === this.lexical ? { csr: lexicalRows, dim: e.info.dimension } : { dense: modelRows!, dim: e.info.dimension },
-      ...this.probes(e, now),
-      query: queryVectors?.[s] ?? null,
-      context: anchorVectors?.[s] ?? null,
-    }));
-    const prior = anchor?.mode === 'complements' ? (anchor.item.complements ?? {}) : null;
-    // Log-scaled like popularity, relative to the strongest complement among the candidates.
-    let priorMax = 0;
-    if (prior) for (const item of kept) priorMax = Math.max(priorMax, prior[item.id] ?? 0);
-    const affinity = affinityScorer(summary.affinities, now, this.summaryConfig);
-    const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
-    const learner = this.config.learning ? summary.learner : null;
-    const scored = scoreCandidates({
-      candidates: kept,
-      popularity: this.index.popularityOf(slots),
-      spaces,
-      affinity: affinity ? (_item, i) => affinity(this.index.affinityKeys(slots[i]!)) : null,
-      negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
-      coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
-      boosts: options.boosts,
-      weights,
-      ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
-      learned: isActive(learner) && weights.learned > 0 ? learner.weights : null,
-    });
-
     const dim = encoder.info.dimension;
     const rowOf = (i: number): Float32Array =>
       modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
@@ -651,6 +635,70 @@ export class Engine {
       });
     }
     return result;
+  }
+
+  /** Filters the pool by the options and scores what is kept (every component, weighted). */
+  private async scorePool(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor'], servingSpaceOnly = false) {
+    await this.log.refresh(); // another tab may have tracked since
+    const encoder = this.active;
+    const encoders = servingSpaceOnly ? [encoder] : this.rankingEncoders;
+    await Promise.all(encoders.map((e) => this.syncSpace(e)));
+    const now = this.deps.now();
+    const warnings: string[] = [];
+    const summary = this.log.summary;
+
+    // The summary's purchased and seen sets outlive the log's oldest events.
+    const excluded = new Set<string>([
+      ...(options.excludePurchased ? summary.purchased : []),
+      ...(options.excludeSeen ? summary.seen : []),
+      ...(anchor ? [anchor.item.id] : []),
+    ]);
+    let kept = pool.items;
+    let slots = pool.slots;
+    if (options.filter || excluded.size > 0) {
+      const keptAt = filterCandidates(kept, options.filter).filter((i) => !excluded.has(kept[i]!.id));
+      kept = keptAt.map((i) => pool.items[i]!);
+      slots = Int32Array.from(keptAt, (i) => pool.slots[i]!);
+    }
+    await this.ensureLexical(slots);
+    const lexicalRows = this.index.lexicalRows(slots);
+    let modelRows: DenseGather | null = null;
+    if (encoder !== this.lexical) {
+      await this.ensureVectors(encoder, slots);
+      modelRows = this.index.vectorRows(encoder.info.id, encoder.info.dimension, slots);
+    }
+    warnings.push(...foreignVectorWarnings(encoder.info, this.index.foreignVectors(encoder.info.id, encoder.info.dimension, slots)));
+    const [queryVectors, anchorVectors] = await Promise.all([
+      options.query ? Promise.all(encoders.map((e) => this.embed(e, [options.query!]).then((v) => v[0]!))) : null,
+      anchor?.mode === 'similarTo' ? Promise.all(encoders.map((e) => this.vectorsFor(e, [anchor.item]).then((v) => v[0]!))) : null,
+    ]);
+    const spaces: SpaceInput[] = encoders.map((e, s) => ({
+      rows: e === this.lexical ? { csr: lexicalRows, dim: e.info.dimension } : { dense: modelRows!, dim: e.info.dimension },
+      ...this.probes(e, now),
+      query: queryVectors?.[s] ?? null,
+      context: anchorVectors?.[s] ?? null,
+    }));
+    const prior = anchor?.mode === 'complements' ? (anchor.item.complements ?? {}) : null;
+    // Log-scaled like popularity, relative to the strongest complement among the candidates.
+    let priorMax = 0;
+    if (prior) for (const item of kept) priorMax = Math.max(priorMax, prior[item.id] ?? 0);
+    const affinity = affinityScorer(summary.affinities, now, this.summaryConfig);
+    const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    const learner = this.config.learning ? summary.learner : null;
+    const scored = scoreCandidates({
+      candidates: kept,
+      popularity: this.index.popularityOf(slots),
+      spaces,
+      affinity: affinity ? (_item, i) => affinity(this.index.affinityKeys(slots[i]!)) : null,
+      negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
+      coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
+      boosts: options.boosts,
+      cf: weights.cf !== 0 ? this.cfScores(slots, now, warnings) : null,
+      weights,
+      ...(options.longTailExponent !== undefined ? { longTailExponent: options.longTailExponent } : {}),
+      learned: isActive(learner) && weights.learned > 0 ? learner.weights : null,
+    });
+    return { kept, slots, scored, encoder, modelRows, lexicalRows, warnings, now, weights, learner };
   }
 
   private requireEnabled<T>(feature: T | null, option: string): T {
@@ -780,12 +828,13 @@ export class Engine {
     await this.storage.destroy();
     this.storage.close();
     if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
-    // The catalogue is the host's data, not the person's: it stays. The index goes: it also holds the
-    // items of the person's history.
+    // The catalogue is the host's data, not the person's: it stays, with what was derived from it alone
+    // (lexical rows, vectors). The index goes: it also holds the items of the person's history.
     this.memo.clear();
     this.shown.clear();
+    const old = this.index;
     this.index = this.newIndex();
-    for (const item of this.catalog.values()) this.index.slotOf(item, true);
+    for (const item of this.catalog.values()) this.index.adopt(item, old);
     // Nothing is recreated until the next event (then with a new encryption key): until then an empty
     // in-memory profile serves, and no LocalRank database exists.
     this.storage = await openNamespaceStorage({ ...this.config, storage: 'memory' }, this.summaryConfig, this.deps, () => undefined);

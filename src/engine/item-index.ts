@@ -3,6 +3,7 @@ import type { AffinityKeys } from './ranking/affinity.js';
 import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
+import { CfFactors } from './learning/cf-factors.js';
 
 /**
  * The items ranking reads, by slot: their text, popularity, affinity keys,
@@ -32,6 +33,8 @@ export class ItemIndex {
   private lexUsed = 0;
   private lexLive = 0;
   private readonly spaces = new Map<string, VectorSpace>();
+  /** Host item factors (`cfVector`) by slot, one column per dimension, and their Gram matrix. */
+  readonly cf = new CfFactors(256);
 
   constructor(
     private readonly textOf: (item: Item) => string,
@@ -73,6 +76,27 @@ export class ItemIndex {
     this.popularity[slot] = item.popularity ?? 0;
     this.catalogued[slot] = fromCatalog ? 1 : 0;
     this.vectorTag[slot] = item.vector ? this.vectorTagId(item.vector.encoder, item.vector.values.length) : -1;
+    this.cf.set(slot, item.cfVector);
+    return slot;
+  }
+
+  /**
+   * Takes in a catalogue item with what another index derived from it (lexical
+   * row, vectors), so that a new index does not compute them again. Those are
+   * functions of the host's item alone; nothing about the person comes along.
+   */
+  adopt(item: Item, from: ItemIndex): number {
+    const slot = this.slotOf(item, true);
+    const old = from.slotById.get(item.id);
+    if (old === undefined || from.items[old] !== item) return slot;
+    const n = from.lexLength[old]!;
+    if (n >= 0 && this.lexLength[slot]! < 0) {
+      const at = from.lexStart[old]!;
+      this.setLexical(slot, { index: from.lex.indices.subarray(at, at + n), value: from.lex.values.subarray(at, at + n) });
+    }
+    for (const [id, space] of from.spaces) {
+      if (space.has[old]) this.setVector(id, space.dim, slot, space.store.data.subarray(old * space.dim, (old + 1) * space.dim));
+    }
     return slot;
   }
 
@@ -253,6 +277,7 @@ export class ItemIndex {
     this.vectorTag = widen(this.vectorTag, (n) => new Int32Array(n), -1);
     this.lexStart = widen(this.lexStart, (n) => new Int32Array(n));
     this.lexLength = widen(this.lexLength, (n) => new Int32Array(n), -1);
+    this.cf.grow(next);
     for (const space of this.spaces.values()) {
       space.store.resize(next * space.dim);
       space.has = widen(space.has, (n) => new Uint8Array(n));

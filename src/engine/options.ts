@@ -2,6 +2,8 @@ import { LocalRankError } from '../errors.js';
 import type { EventType, LocalRankOptions } from '../types.js';
 import type { RequestedDevice } from './encoder/backend.js';
 import type { LearningConfig } from './learning/feedback.js';
+import type { FoldInSettings } from './learning/fold-in.js';
+import { DEFAULT_FOLD_IN } from './learning/fold-in.js';
 import { validateExperimentName } from './offers/arms.js';
 import { reportCategories } from './privacy/randomized-response.js';
 import { DEFAULT_EVENT_WEIGHTS } from './summary/types.js';
@@ -22,6 +24,7 @@ export interface EngineConfig {
   interestReports: { categories: string[] } | null;
   /** The on-device learner; null when turned off. */
   learning: LearningConfig | null;
+  cf: FoldInSettings;
 }
 
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -89,6 +92,7 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     offers: null,
     interestReports: null,
     learning: resolveLearning(o.learning),
+    cf: { ...DEFAULT_FOLD_IN },
   };
   if (typeof config.encryptAtRest !== 'boolean') bad('encryptAtRest', 'must be true or false');
   if (o.offers !== undefined) {
@@ -103,6 +107,13 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     const categories = (o.interestReports as { categories?: unknown }).categories;
     if (!Array.isArray(categories) || categories.length === 0) bad('interestReports.categories', 'must be a non-empty array of category names');
     config.interestReports = { categories: reportCategories(categories as string[]) };
+  }
+  if (o.cf !== undefined) {
+    if (typeof o.cf !== 'object' || o.cf === null || Array.isArray(o.cf)) bad('cf', 'must be { regularization?, alpha? }');
+    config.cf = {
+      regularization: positive('cf.regularization', o.cf.regularization, DEFAULT_FOLD_IN.regularization),
+      alpha: positive('cf.alpha', o.cf.alpha, DEFAULT_FOLD_IN.alpha, { allowZero: true }),
+    };
   }
   if (o.runtimeUrl !== undefined) config.runtimeUrl = o.runtimeUrl;
   return config;

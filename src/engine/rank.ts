@@ -23,7 +23,10 @@ export const DEFAULT_WEIGHTS: Readonly<Required<RankWeights>> = Object.freeze({
   negative: 1,
   /** The learned component is in (0, 1): at weight 1 it moves an item by at most the full range of `content`. */
   learned: 1,
+  cf: 1,
 });
+/** Spread of fold-in scores (x_u · y_i, on the implicit model's 0-to-1 preference scale) below which differences count as noise. */
+const MIN_CF_SPREAD = 0.01;
 
 /** Interests weaker than this share of the strongest are not compared with the candidates (they could add at most this much). */
 const MIN_RELATIVE_INTEREST = 0.05;
@@ -57,6 +60,8 @@ export interface ScoringInput {
   /** Host-given co-purchase strength with the page's item, in [0, 1] (complements). */
   coPurchase: ((item: Item) => number) | null;
   boosts: Readonly<Record<string, number>> | undefined;
+  /** Collaborative-filtering fold-in scores x_u · y_i (NaN: no factor), standardised into the `cf` component. */
+  cf?: Float64Array | null;
   weights: Readonly<Required<RankWeights>>;
   longTailExponent?: number;
   /** The on-device learner's weights (learning/features.ts order) once it is active; it adds the `learned` component. */
@@ -155,6 +160,8 @@ export function scoreCandidates(input: ScoringInput): Scored {
     components.learned = z;
   }
 
+  if (input.cf) components.cf = cfComponent(input.cf);
+
   const score = new Float64Array(n);
   for (const [name, values] of Object.entries(components) as Array<[ComponentName, Float64Array]>) {
     // A penalty: the only component that counts against the item.
@@ -163,6 +170,34 @@ export function scoreCandidates(input: ScoringInput): Scored {
     for (let i = 0; i < n; i++) score[i]! += w * values[i]!;
   }
   return { score, popularity, components, affinityBest };
+}
+
+/**
+ * The fold-in scores on [0, 1] by min-max over the candidates (candidates
+ * without a factor at the mean). Linear, unlike the normal CDF of the content
+ * signal: a factor model's best items stand far out in its scores, and a CDF
+ * would flatten exactly those differences at the top of the list.
+ */
+export function cfComponent(raw: Float64Array): Float64Array {
+  const n = raw.length;
+  let sum = 0;
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i]!;
+    if (!Number.isFinite(v)) continue;
+    sum += v;
+    count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const out = new Float64Array(n);
+  if (count === 0) return out;
+  const mean = sum / count;
+  const span = Math.max(max - min, MIN_CF_SPREAD);
+  for (let i = 0; i < n; i++) out[i] = ((Number.isFinite(raw[i]!) ? raw[i]! : mean) - min) / span;
+  return out;
 }
 
 /** What the reasons of one ranking share. */
