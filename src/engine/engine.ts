@@ -824,6 +824,9 @@ export class Engine {
     const models = typeof options === 'object' && options !== null && (options as ForgetOptions).models === true;
     clearTimeout(this.spaceSync);
     this.spaceSync = undefined;
+    // Already forgotten, this instance serves an in-memory stand-in: another tab may have written the
+    // databases since, so open them again to erase them.
+    await this.reopenIfForgotten();
     await this.log.clear(); // under the cross-tab lock, and tells the other tabs
     await this.storage.destroy();
     this.storage.close();
