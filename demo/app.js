@@ -1,7 +1,8 @@
 // The product managers' demo: a shop, scripted shoppers, and live views of what
 // LocalRank sees and does. Plain ES modules over the built package (dist/).
 import { createLocalRank, readVectors, withVectors } from '/dist/localrank.js';
-import { auc, coverage, hitRate, intraListDiversity, ndcg, novelty, reciprocalRank } from './metrics.js';
+// Compare's metrics are the evaluation module's own (localrank/eval, built to dist/eval.js).
+import { auc, coverage, hitRate, intraListDiversity, ndcg, novelty, reciprocalRank } from '/dist/eval.js';
 import { createNetworkMonitor } from './network-monitor.js';
 import { PERSONAS } from './personas.js';
 
@@ -17,8 +18,13 @@ const COMPONENTS = [
   { name: 'affinity', label: 'Affinity', color: '#8a4fd8', weight: 0.5, max: 3, help: 'category, brand, tag and price band the shopper favours' },
   { name: 'prior', label: 'Popularity', color: '#e39a1b', weight: 0.2, max: 3, help: 'the shop\'s popularity figure' },
   { name: 'query', label: 'Search match', color: '#1f9a8a', weight: 3, max: 6, help: 'relevance to the search box (shop results only)' },
-  { name: 'negative', label: 'Held back', color: '#d64545', weight: 1, max: 3, help: 'penalty after dismissals', negative: true },
+  { name: 'learned', label: 'Learned from clicks', color: '#c0398a', weight: 1, max: 3, help: 'the on-device learner\'s estimate that the shopper clicks the item; joins the score after 5 clicks and 30 impressions on this list' },
+  { name: 'negative', label: 'Held back', color: '#d64545', weight: 1, max: 3, help: 'penalty after dismissals, and for items shown often but never clicked', negative: true },
 ];
+/** The learner's thresholds (src/engine/learning/learner.ts): its component counts from then on. */
+const LEARNER_MIN_CLICKS = 5;
+const LEARNER_MIN_IMPRESSIONS = 30;
+const EXPLORE_LABEL = { epsilon: 'ε-greedy', thompson: 'Thompson sampling', pairs: 'random adjacent swaps' };
 /** The score component each kind of reason rests on (a reason is dimmed when its weight is 0). */
 const REASON_COMPONENT = { similar_to_history: 'content', new_for_you: 'content', interest: 'affinity', popular: 'prior', query_match: 'query' };
 const TYPE_LABEL = { view: 'viewed', click: 'clicked', add_to_cart: 'added to cart', purchase: 'bought', search: 'searched', dismiss: 'hid', rate: 'rated', impression: 'saw' };
@@ -75,7 +81,10 @@ const state = {
   latencies: [],
   shopQuery: '',
   department: '',
+  actions: 0, // shopper events this session (part of the exploration seed)
+  forYou: null, // the "for you" list on screen: { rankingId, ids, impressed }
 };
+const FRESH_SESSION = () => ({ stepIndex: 0, engaged: new Set(), queries: [], cases: [], lastItem: null, previousRecs: null, previousAffinity: null, currentAffinity: null, shopQuery: '', actions: 0, forYou: null });
 
 let networkFrame = 0;
 const monitor = createNetworkMonitor({ onChange: () => scheduleNetworkRender() });
@@ -167,13 +176,19 @@ function setProgress(value, text) {
 // Knobs
 // ---------------------------------------------------------------------------
 
-const knobs = { weights: Object.fromEntries(COMPONENTS.map((c) => [c.name, c.weight])), diversity: 0, capBy: '', capShare: 0.3, minLongTail: 0, longTailExponent: 1 };
+const KNOB_DEFAULTS = { diversity: 0, capBy: '', capShare: 0.3, minLongTail: 0, longTailExponent: 1, explore: '', epsilon: 0.1, exploreSeed: 1 };
+const knobs = { weights: Object.fromEntries(COMPONENTS.map((c) => [c.name, c.weight])), ...KNOB_DEFAULTS };
 
 function rankOptions() {
   const options = { k: K, excludeSeen: true, weights: { ...knobs.weights }, longTailExponent: knobs.longTailExponent };
   if (knobs.diversity > 0) options.diversity = knobs.diversity;
   if (knobs.capBy) options.cap = { by: knobs.capBy, maxShare: knobs.capShare };
   if (knobs.minLongTail > 0) options.minLongTail = knobs.minLongTail;
+  if (knobs.explore) {
+    // Seeded, so that a history and a seed always give the same list (the e2e test relies on it).
+    options.explore = { method: knobs.explore, seed: knobs.exploreSeed + state.actions };
+    if (knobs.explore === 'epsilon') options.explore.epsilon = knobs.epsilon;
+  }
   return options;
 }
 
@@ -207,6 +222,16 @@ function buildKnobs() {
   bind('cap-share', 'capShare', (v) => `${Math.round(v * 100)}%`, (v) => `cap share ${Math.round(v * 100)}%`);
   bind('long-tail', 'minLongTail', String, (v) => `long-tail quota ${v}`);
   bind('long-tail-exp', 'longTailExponent', String, (v) => `popularity exponent ${v}`);
+  bind('explore', 'explore', null, (v) => (v ? `exploration by ${EXPLORE_LABEL[v]}` : 'exploration off'));
+  bind('epsilon', 'epsilon', (v) => `${Math.round(v * 100)}%`, (v) => `${Math.round(v * 100)}% of positions explored`);
+  $('explore').addEventListener('input', () => ($('epsilon-row').hidden = knobs.explore !== 'epsilon'));
+  $('epsilon-row').hidden = true;
+  $('explore-seed').addEventListener('input', (event) => {
+    const seed = Math.trunc(Number(event.target.value));
+    if (!Number.isFinite(seed) || seed < 0) return;
+    knobs.exploreSeed = seed;
+    if (knobs.explore) knobChanged(`exploration seed ${seed}`);
+  });
   $('half-life').addEventListener('change', async (event) => {
     halfLifeDays = Number(event.target.value);
     await withBusy(async () => {
@@ -233,7 +258,7 @@ function buildKnobs() {
       $(`w-${c.name}`).value = String(c.weight);
       $(`w-${c.name}-out`).textContent = String(c.weight);
     }
-    Object.assign(knobs, { diversity: 0, capBy: '', capShare: 0.3, minLongTail: 0, longTailExponent: 1 });
+    Object.assign(knobs, KNOB_DEFAULTS);
     $('diversity').value = '0';
     $('diversity-out').textContent = '0';
     $('cap-by').value = '';
@@ -243,9 +268,23 @@ function buildKnobs() {
     $('long-tail-out').textContent = '0';
     $('long-tail-exp').value = '1';
     $('long-tail-exp-out').textContent = '1';
+    $('explore').value = '';
+    $('epsilon').value = '0.1';
+    $('epsilon-out').textContent = '10%';
+    $('epsilon-row').hidden = true;
+    $('explore-seed').value = '1';
     knobChanged('knobs reset');
   });
-  $('legend').replaceChildren(...COMPONENTS.filter((c) => c.name !== 'query').map((c) => el('span', {}, el('span', { class: 'swatch', style: `background:${c.color}` }), c.label)));
+}
+
+/** The legend of the score bars: the components the list's items have (the learned one only once it counts). */
+function renderLegend(result) {
+  const present = new Set(result.items.flatMap((r) => Object.keys(r.components)));
+  $('legend').replaceChildren(
+    ...COMPONENTS.filter((c) => c.name !== 'query' && (c.name !== 'learned' || present.has('learned'))).map((c) =>
+      el('span', { class: c.name === 'learned' ? 'learned' : undefined }, el('span', { class: 'swatch', style: `background:${c.color}` }), c.label),
+    ),
+  );
 }
 
 let knobTimer = 0;
@@ -281,6 +320,7 @@ async function refresh(cause) {
   if (mine !== refreshSeq) return;
   state.latencies.push(latency);
   const top = forYou.items.map((r) => r.id);
+  state.forYou = { rankingId: forYou.rankingId, ids: top, impressed: false };
   const popular = catalog.filter((item) => !state.engaged.has(item.id)).sort((a, b) => b.popularity - a.popularity).map((item) => item.id);
   state.fullLists = {
     localrank: [...top, ...rest.items.map((r) => r.id).filter((id) => !top.includes(id))],
@@ -293,16 +333,25 @@ async function refresh(cause) {
   state.previousAffinity = state.currentAffinity ?? null;
   state.currentAffinity = new Map(affinityEntries(profile).map((e) => [`${e.label} (${e.kind})`, e.weight]));
   renderRecs(forYou, cause);
+  renderLearner(forYou, exported);
   renderProfile(profile, exported);
   renderCompare();
   renderShop(shop);
   renderHood(profile);
-  document.body.dataset.events = String(exported.events.length);
+  // Impressions are stored too, but the counts a person reads are of what the shopper did.
+  const impressions = exported.events.filter((e) => e.type === 'impression').length;
+  document.body.dataset.events = String(exported.events.length - impressions);
+  document.body.dataset.impressions = String(impressions);
   document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes ?? 0) + 1);
+}
+
+function percent(p) {
+  return p >= 0.995 ? '100%' : p >= 0.01 ? `${Math.round(p * 100)}%` : '<1%';
 }
 
 function renderRecs(result, cause) {
   const ids = result.items.map((r) => r.id);
+  renderLegend(result);
   const before = state.previousRecs;
   const maxScore = Math.max(1e-9, ...result.items.map((r) => positiveTotal(r.components)));
   $('recs').replaceChildren(
@@ -318,10 +367,12 @@ function renderRecs(result, cause) {
             return el('span', { class: `chip ${reason.kind}${off ? ' off' : ''}`, text: reason.text, title: off ? 'This reason\'s component has weight 0: it does not count in this ranking' : undefined });
           })
         : [el('span', { class: 'chip plain', text: result.coldStart ? 'Popular with everyone' : 'Ranked by score' })];
-      return el('li', { class: 'rec', 'data-id': r.id },
-        el('div', { class: 'rank' }, el('span', { class: 'pos', text: String(position + 1) }), move),
+      const propensity = r.propensity === undefined ? null
+        : el('span', { class: `propensity${r.propensity < 0.5 ? ' explored' : ''}`, text: percent(r.propensity), title: `Propensity: exploration put this item at position ${position + 1} with probability ${percent(r.propensity)}` });
+      return el('li', { class: 'rec', 'data-id': r.id, 'data-propensity': r.propensity === undefined ? undefined : String(r.propensity) },
+        el('div', { class: 'rank' }, el('span', { class: 'pos', text: String(position + 1) }), move, propensity),
         el('div', { class: 'rec-body' },
-          el('div', { class: 'rec-title' }, el('button', { type: 'button', class: 'link', text: item.title, onclick: () => act('click', r.id, { listId: 'for-you', position }) })),
+          el('div', { class: 'rec-title' }, el('button', { type: 'button', class: 'link', text: item.title, onclick: () => act('click', r.id) })),
           el('div', { class: 'meta', text: `${item.category} · ${money(item.price)}` }),
           el('div', { class: 'chips' }, chips),
           scoreBar(r, maxScore),
@@ -342,6 +393,27 @@ function renderRecs(result, cause) {
     $('changes').replaceChildren(el('strong', { text: `${cause}: ` }), parts.length ? `${parts.join(', ')}.` : 'the top 10 did not change.', affinityDelta());
   }
   state.previousRecs = ids;
+}
+
+/** Exploration and learning, in a line above the list. */
+function renderLearner(result, exported) {
+  const learner = exported.summary?.learner;
+  const clicks = learner?.clicks ?? 0;
+  const impressions = learner?.impressions ?? 0;
+  const active = result.items.some((r) => r.components.learned !== undefined);
+  document.body.dataset.learned = String(active);
+  const parts = [];
+  if (knobs.explore) {
+    const how = knobs.explore === 'epsilon' ? `${EXPLORE_LABEL.epsilon}, ${Math.round(knobs.epsilon * 100)}% of positions` : EXPLORE_LABEL[knobs.explore];
+    parts.push(el('strong', { text: `Exploring (${how}). ` }), 'The % under a position is the chance the policy put that item there. ');
+  }
+  if (active) {
+    parts.push(el('span', { class: 'learned-on', text: 'Learned from clicks' }), ` is part of the score: the learner has seen ${clicks} clicks and ${impressions} impressions of this list.`);
+    if (knobs.weights.learned === 0) parts.push(' (Its weight is 0 in the knobs: it does not count now.)');
+  } else {
+    parts.push(`Learning from clicks on this list: ${Math.min(clicks, LEARNER_MIN_CLICKS)} of ${LEARNER_MIN_CLICKS} clicks and ${Math.min(impressions, LEARNER_MIN_IMPRESSIONS)} of ${LEARNER_MIN_IMPRESSIONS} impressions so far; then its estimate joins the score.`);
+  }
+  $('learner-status').replaceChildren(...parts);
 }
 
 /** What moved in the affinities since the last event ("Running +2.0"). */
@@ -490,7 +562,11 @@ function renderProfile(profile, exported) {
     affinityChart.update();
   }
 
-  const events = [...exported.events].reverse().slice(0, 40);
+  const impressions = exported.events.filter((e) => e.type === 'impression').length;
+  $('timeline-note').textContent = impressions > 0
+    ? `Also stored: ${impressions} impressions (each item of the "for you" list the shopper saw, with its position), not listed. The learner and the "held back" penalty use them.`
+    : '';
+  const events = exported.events.filter((e) => e.type !== 'impression').reverse().slice(0, 40);
   $('timeline').replaceChildren(
     ...events.map((e) =>
       el('li', { class: `ev ${e.type}` },
@@ -640,8 +716,21 @@ async function record(event) {
   if (tracked.daysAgo) tracked.timestamp = Date.now() - tracked.daysAgo * DAY_MS;
   delete tracked.daysAgo;
   delete tracked.why;
-  const result = await lr.track(tracked);
+  // The shopper saw the "for you" list on screen before acting: its impressions go first, linked to the
+  // ranking that made it (listId: rankingId, position), and so does a click on one of its items. A click
+  // from the shop keeps listId "shop" (stored, not learned from).
+  const batch = [];
+  const list = state.forYou;
+  if (list?.rankingId) {
+    if (!list.impressed) batch.push(...list.ids.map((itemId, position) => ({ type: 'impression', itemId, listId: list.rankingId, position })));
+    list.impressed = true;
+    const position = list.ids.indexOf(tracked.itemId);
+    if (tracked.type === 'click' && tracked.listId === undefined && position >= 0) Object.assign(tracked, { listId: list.rankingId, position });
+  }
+  batch.push(tracked);
+  const result = await lr.track(batch);
   if (result.rejected.length) throw new Error(result.rejected[0].error.message);
+  state.actions++;
   if (event.type === 'search') {
     state.queries.push(event.query);
     state.shopQuery = event.query;
@@ -681,7 +770,7 @@ function buildPersonaPicker() {
 async function choosePersona(id) {
   state.persona = PERSONAS.find((p) => p.id === id) ?? null;
   await lr.forget();
-  Object.assign(state, { stepIndex: 0, engaged: new Set(), queries: [], cases: [], lastItem: null, previousRecs: null, previousAffinity: null, currentAffinity: null, shopQuery: '' });
+  Object.assign(state, FRESH_SESSION());
   state.shownLists = { localrank: [], popular: [], similar: [] };
   $('search').value = '';
   monitor.setSensitive([]);
@@ -764,7 +853,7 @@ $('export').addEventListener('click', () =>
 $('forget').addEventListener('click', () =>
   void withBusy(async () => {
     await lr.forget();
-    Object.assign(state, { stepIndex: 0, engaged: new Set(), queries: [], cases: [], lastItem: null, previousRecs: null, previousAffinity: null, currentAffinity: null, shopQuery: '' });
+    Object.assign(state, FRESH_SESSION());
     state.shownLists = { localrank: [], popular: [], similar: [] };
     $('search').value = '';
     renderScript();

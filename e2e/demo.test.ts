@@ -118,6 +118,49 @@ describe('the product managers’ demo', () => {
     await afterRefresh(() => page.click('#reset-knobs'));
   });
 
+  it('the exploration knob reorders the list deterministically under its seed and shows propensities', async () => {
+    const propensities = () => page.locator('#recs li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-propensity')));
+    const base = await recIds();
+    expect(await page.locator('#recs .propensity').count()).toBe(0);
+    expect(await page.locator('#epsilon-row').isHidden()).toBe(true);
+
+    await afterRefresh(() => page.selectOption('#explore', 'epsilon'));
+    expect(await page.locator('#epsilon-row').isVisible()).toBe(true);
+    await afterRefresh(() => page.locator('#epsilon').fill('0.5'));
+    const explored = await recIds();
+    expect(explored).not.toEqual(base);
+    const p = (await propensities()).map(Number);
+    expect(p).toHaveLength(10);
+    for (const value of p) expect(value > 0 && value <= 1).toBe(true);
+    expect(await page.locator('#recs .propensity').first().textContent()).toMatch(/^(<1|\d{1,3})%$/);
+    expect(await page.locator('#learner-status').textContent()).toContain('Exploring (ε-greedy, 50% of positions)');
+    await shot('10-exploration-epsilon');
+
+    // The same seed and history give the same list; another seed another one.
+    await afterRefresh(() => page.selectOption('#explore', ''));
+    expect(await recIds()).toEqual(base);
+    await afterRefresh(() => page.selectOption('#explore', 'epsilon'));
+    expect(await recIds()).toEqual(explored);
+    await afterRefresh(() => page.locator('#explore-seed').fill('2'));
+    expect(await recIds()).not.toEqual(explored);
+    await afterRefresh(() => page.locator('#explore-seed').fill('1'));
+    expect(await recIds()).toEqual(explored);
+
+    // Random adjacent swaps only reorder the top 10; Thompson sampling also logs propensities.
+    await afterRefresh(() => page.selectOption('#explore', 'pairs'));
+    expect([...(await recIds())].sort()).toEqual([...base].sort());
+    expect((await propensities()).every((v) => v !== null)).toBe(true);
+    await afterRefresh(() => page.selectOption('#explore', 'thompson'));
+    const thompson = await recIds();
+    expect((await propensities()).every((v) => v !== null)).toBe(true);
+    await afterRefresh(() => page.selectOption('#explore', 'pairs'));
+    await afterRefresh(() => page.selectOption('#explore', 'thompson'));
+    expect(await recIds()).toEqual(thompson);
+    await afterRefresh(() => page.click('#reset-knobs'));
+    expect(await recIds()).toEqual(base);
+    expect(await page.locator('#recs .propensity').count()).toBe(0);
+  });
+
   it('free mode: search, click, add to cart and dismiss are tracked', async () => {
     await page.selectOption('#persona', 'free');
     await page.waitForSelector('body[data-persona="free"][data-events="0"]');
@@ -145,7 +188,29 @@ describe('the product managers’ demo', () => {
     const data = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { format: string; version: number; events: Array<{ type: string }> };
     expect(data.format).toBe('localrank-export');
     expect(data.version).toBe(2);
-    expect(data.events.map((e) => e.type)).toEqual(['search', 'click', 'add_to_cart', 'dismiss']);
+    expect(data.events.filter((e) => e.type !== 'impression').map((e) => e.type)).toEqual(['search', 'click', 'add_to_cart', 'dismiss']);
+    // Before each action, the impressions of the list on screen, linked to its ranking, with positions.
+    const impressions = data.events.filter((e) => e.type === 'impression') as unknown as Array<{ listId: string; position: number }>;
+    expect(impressions).toHaveLength(40);
+    for (const [i, e] of impressions.entries()) {
+      expect(e.listId).toMatch(/./);
+      expect(e.position).toBe(i % 10);
+    }
+  });
+
+  it('after five clicks on the list the learned component joins the score', async () => {
+    expect(await page.locator('#learner-status').textContent()).toContain('0 of 5 clicks and 30 of 30 impressions');
+    for (let i = 1; i <= 5; i++) {
+      expect(await page.evaluate(() => document.body.dataset.learned)).toBe('false');
+      expect(await page.locator('#legend').textContent()).not.toContain('Learned from clicks');
+      await afterRefresh(() => page.locator('#recs li').nth(i % 3).locator('button.link').click());
+    }
+    expect(await page.evaluate(() => document.body.dataset.learned)).toBe('true');
+    expect(await page.locator('#legend').textContent()).toContain('Learned from clicks');
+    expect(await page.locator('#recs .seg.learned').count()).toBeGreaterThan(0);
+    expect(await page.locator('#learner-status').textContent()).toMatch(/^Learned from clicks is part of the score: the learner has seen 5 clicks and 90 impressions/);
+    expect(await page.locator('#timeline-note').textContent()).toContain('90 impressions');
+    await shot('11-learned-from-clicks');
   });
 
   it('forget empties the profile panel and IndexedDB', async () => {
@@ -157,6 +222,7 @@ describe('the product managers’ demo', () => {
     expect(await page.locator('#interests li').allTextContents()).toEqual(['None yet.']);
     expect(await page.locator('#profile-text').textContent()).toMatch(/^Nothing yet/);
     expect((await databases()).filter((name) => name?.startsWith('localrank:demo'))).toEqual([]);
+    expect(await page.locator('#learner-status').textContent()).toContain('0 of 5 clicks and 0 of 30 impressions');
     await shot('08-forgotten');
   });
 
@@ -176,6 +242,12 @@ describe('the product managers’ demo', () => {
     expect(fixtureLog.pageErrors).toEqual([]);
     expect(fixtureLog.consoleErrors).toEqual([]);
     await fixtureContext.close();
+  });
+
+  it('Compare scores the lists with the evaluation module’s metrics (localrank/eval, dist/eval.js)', () => {
+    const origin = env.server.url;
+    expect(log.requests).toContain(`${origin}/dist/eval.js`);
+    expect(log.requests.filter((url) => url.includes('/demo/metrics.js'))).toEqual([]);
   });
 
   it('made no request off the host, none with shopper data, and logged no errors', async () => {
