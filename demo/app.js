@@ -332,14 +332,14 @@ async function refresh(cause) {
 
   state.previousAffinity = state.currentAffinity ?? null;
   state.currentAffinity = new Map(affinityEntries(profile).map((e) => [`${e.label} (${e.kind})`, e.weight]));
+  // Impressions are stored too, but the counts a person reads are of what the shopper did.
+  const impressions = exported.events.filter((e) => e.type === 'impression').length;
   renderRecs(forYou, cause);
   renderLearner(forYou, exported);
   renderProfile(profile, exported);
   renderCompare();
   renderShop(shop);
-  renderHood(profile);
-  // Impressions are stored too, but the counts a person reads are of what the shopper did.
-  const impressions = exported.events.filter((e) => e.type === 'impression').length;
+  renderHood(profile, impressions);
   document.body.dataset.events = String(exported.events.length - impressions);
   document.body.dataset.impressions = String(impressions);
   document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes ?? 0) + 1);
@@ -411,7 +411,7 @@ function renderLearner(result, exported) {
     parts.push(el('span', { class: 'learned-on', text: 'Learned from clicks' }), ` is part of the score: the learner has seen ${clicks} clicks and ${impressions} impressions of this list.`);
     if (knobs.weights.learned === 0) parts.push(' (Its weight is 0 in the knobs: it does not count now.)');
   } else {
-    parts.push(`Learning from clicks on this list: ${Math.min(clicks, LEARNER_MIN_CLICKS)} of ${LEARNER_MIN_CLICKS} clicks and ${Math.min(impressions, LEARNER_MIN_IMPRESSIONS)} of ${LEARNER_MIN_IMPRESSIONS} impressions so far; then its estimate joins the score.`);
+    parts.push(`Learning from your clicks on this list: ${clicks} click${clicks === 1 ? '' : 's'} and ${impressions} impressions so far; at ${LEARNER_MIN_CLICKS} clicks and ${LEARNER_MIN_IMPRESSIONS} impressions its estimate joins the score.${state.persona ? ' The scripted steps are shop events: click in this list yourself to teach it.' : ''}`);
   }
   $('learner-status').replaceChildren(...parts);
 }
@@ -648,13 +648,13 @@ function renderCompare() {
 // Under the hood
 // ---------------------------------------------------------------------------
 
-function renderHood(profile) {
+function renderHood(profile, impressions) {
   const sorted = [...state.latencies].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   $('hood-latency').textContent = `${state.latencies.at(-1).toFixed(1)} ms for the last "for you" ranking of ${catalog.length} items (median ${median.toFixed(1)} ms over ${sorted.length}), measured on the page: worker round trip included`;
   const s = profile.storage;
   const kb = (s.bytes.log + s.bytes.items + s.bytes.summary) / 1024;
-  $('hood-storage').textContent = `${s.kind === 'indexeddb' ? 'IndexedDB' : 'memory only'}${s.encrypted ? ', encrypted' : ''}: ${s.events} events, ${kb.toFixed(1)} KB (log ${(s.bytes.log / 1024).toFixed(1)}, item snapshots ${(s.bytes.items / 1024).toFixed(1)}, summary ${(s.bytes.summary / 1024).toFixed(1)})`;
+  $('hood-storage').textContent = `${s.kind === 'indexeddb' ? 'IndexedDB' : 'memory only'}${s.encrypted ? ', encrypted' : ''}: ${s.events} events${impressions ? ` (${impressions} of them impressions)` : ''}, ${kb.toFixed(1)} KB (log ${(s.bytes.log / 1024).toFixed(1)}, item snapshots ${(s.bytes.items / 1024).toFixed(1)}, summary ${(s.bytes.summary / 1024).toFixed(1)})`;
 }
 
 function scheduleNetworkRender() {
@@ -708,7 +708,7 @@ function act(type, itemId, extra = {}) {
 }
 
 /** Tracks one event and repaints; also scores the lists as they stood just before it (Compare). */
-async function record(event) {
+async function record(event, { scripted = false } = {}) {
   if (event.itemId && POSITIVE_EVENTS.has(event.type) && !state.engaged.has(event.itemId)) {
     state.cases.push({ target: event.itemId, lists: { ...state.fullLists } });
   }
@@ -716,11 +716,13 @@ async function record(event) {
   if (tracked.daysAgo) tracked.timestamp = Date.now() - tracked.daysAgo * DAY_MS;
   delete tracked.daysAgo;
   delete tracked.why;
-  // The shopper saw the "for you" list on screen before acting: its impressions go first, linked to the
-  // ranking that made it (listId: rankingId, position), and so does a click on one of its items. A click
-  // from the shop keeps listId "shop" (stored, not learned from).
+  // A person acting on the page saw the "for you" list on screen first: its impressions go before the
+  // action, linked to the ranking that made it (listId: rankingId, position), and so does a click on one
+  // of its items. A click from the shop keeps listId "shop" (stored, not learned from). A scripted step
+  // is a shop event of someone who never looked at this panel: no impressions, no link (90 impressions
+  // without a click would tell LocalRank that the scripted shopper ignores the list, which is not true).
   const batch = [];
-  const list = state.forYou;
+  const list = scripted ? null : state.forYou;
   if (list?.rankingId) {
     if (!list.impressed) batch.push(...list.ids.map((itemId, position) => ({ type: 'impression', itemId, listId: list.rankingId, position })));
     list.impressed = true;
@@ -805,7 +807,7 @@ async function playStep() {
   if (!p || state.stepIndex >= p.steps.length) return;
   const step = p.steps[state.stepIndex];
   $('narration').textContent = `Step ${state.stepIndex + 1} of ${p.steps.length}: ${step.why}`;
-  await record(step);
+  await record(step, { scripted: true });
   state.stepIndex++;
   const narration = $('narration').textContent;
   renderScript();
