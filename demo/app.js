@@ -282,7 +282,7 @@ function renderLegend(result) {
   const present = new Set(result.items.flatMap((r) => Object.keys(r.components)));
   $('legend').replaceChildren(
     ...COMPONENTS.filter((c) => c.name !== 'query' && (c.name !== 'learned' || present.has('learned'))).map((c) =>
-      el('span', { class: c.name === 'learned' ? 'learned' : undefined }, el('span', { class: 'swatch', style: `background:${c.color}` }), c.label),
+      el('span', { class: c.name === 'learned' ? 'learned' : undefined }, el('span', { class: `swatch${c.negative ? ' hatched' : ''}`, style: c.negative ? undefined : `background:${c.color}` }), c.negative ? `${c.label} (taken off the end)` : c.label),
     ),
   );
 }
@@ -310,12 +310,15 @@ async function refresh(cause) {
   // Compare scores where each list puts the next item over the whole catalogue, not only in its top 10:
   // LocalRank's full order is the top 10 above (knobs applied) followed by the rest by score.
   const similarOptions = { k: allIds.length, excludeSeen: true, weights: { content: 0, affinity: 0, negative: 0 } };
-  const [rest, similar, profile, exported, shop] = await Promise.all([
+  const { explore: _explore, ...greedyOptions } = options;
+  const [rest, similar, profile, exported, shop, greedy] = await Promise.all([
     lr.rank(allIds, { k: allIds.length, excludeSeen: true, weights: options.weights, longTailExponent: options.longTailExponent }),
     state.lastItem ? lr.similarTo(state.lastItem, undefined, similarOptions) : null,
     lr.profile(),
     lr.export(),
     shopResults(),
+    // While exploring, the list without exploration, to say which items exploration moved.
+    options.explore ? lr.rank(allIds, greedyOptions) : null,
   ]);
   if (mine !== refreshSeq) return;
   state.latencies.push(latency);
@@ -334,7 +337,7 @@ async function refresh(cause) {
   state.currentAffinity = new Map(affinityEntries(profile).map((e) => [`${e.label} (${e.kind})`, e.weight]));
   // Impressions are stored too, but the counts a person reads are of what the shopper did.
   const impressions = exported.events.filter((e) => e.type === 'impression').length;
-  renderRecs(forYou, cause);
+  renderRecs(forYou, cause, greedy?.items.map((r) => r.id) ?? null);
   renderLearner(forYou, exported);
   renderProfile(profile, exported);
   renderCompare();
@@ -349,7 +352,7 @@ function percent(p) {
   return p >= 0.995 ? '100%' : p >= 0.01 ? `${Math.round(p * 100)}%` : '<1%';
 }
 
-function renderRecs(result, cause) {
+function renderRecs(result, cause, greedy) {
   const ids = result.items.map((r) => r.id);
   renderLegend(result);
   const before = state.previousRecs;
@@ -367,6 +370,10 @@ function renderRecs(result, cause) {
             return el('span', { class: `chip ${reason.kind}${off ? ' off' : ''}`, text: reason.text, title: off ? 'This reason\'s component has weight 0: it does not count in this ranking' : undefined });
           })
         : [el('span', { class: 'chip plain', text: result.coldStart ? 'Popular with everyone' : 'Ranked by score' })];
+      const greedyAt = greedy ? greedy.indexOf(r.id) : position;
+      if (greedyAt !== position) {
+        chips.unshift(el('span', { class: 'chip explored', title: 'Exploration put this item here: without it the list would differ at this position', text: greedyAt === -1 ? 'Explored: not in the top 10 without exploration' : `Explored: #${greedyAt + 1} without exploration` }));
+      }
       const propensity = r.propensity === undefined ? null
         : el('span', { class: `propensity${r.propensity < 0.5 ? ' explored' : ''}`, text: percent(r.propensity), title: `Propensity: exploration put this item at position ${position + 1} with probability ${percent(r.propensity)}` });
       return el('li', { class: 'rec', 'data-id': r.id, 'data-propensity': r.propensity === undefined ? undefined : String(r.propensity) },
@@ -433,12 +440,22 @@ function positiveTotal(components) {
   return COMPONENTS.filter((c) => !c.negative).reduce((sum, c) => sum + Math.max(0, (components[c.name] ?? 0) * knobs.weights[c.name]), 0);
 }
 
-/** The score as stacked segments, one per weighted component; the penalty is drawn after, in red. */
+/**
+ * The score as stacked segments, one per weighted component. The penalty is hatched over the end of
+ * the bar, so that what is left unhatched is the score (a held-back item's bar is not longer).
+ */
 function scoreBar(ranked, maxScore) {
   const parts = COMPONENTS.filter((c) => ranked.components[c.name] !== undefined).map((c) => ({ c, value: ranked.components[c.name] * knobs.weights[c.name] }));
   const text = parts.map(({ c, value }) => `${c.label} ${c.negative ? '−' : ''}${Math.abs(value).toFixed(2)}`).join(', ');
+  const positive = parts.filter(({ c, value }) => !c.negative && value > 0);
+  const total = positive.reduce((sum, { value }) => sum + value, 0);
+  const penalty = Math.min(total, parts.filter(({ c, value }) => c.negative && value > 0).reduce((sum, { value }) => sum + value, 0));
+  const pct = (v) => `${(100 * v) / maxScore}%`;
   return el('div', { class: 'scorebar', role: 'img', 'aria-label': `Score ${ranked.score.toFixed(2)}: ${text}`, title: `Score ${ranked.score.toFixed(2)} = ${text}` },
-    el('div', { class: 'bar' }, parts.filter(({ value }) => value > 0).map(({ c, value }) => el('span', { class: `seg ${c.name}`, style: `width:${(100 * value) / maxScore}%;background:${c.color}${c.negative ? ';opacity:.85' : ''}` }))),
+    el('div', { class: 'bar' },
+      positive.map(({ c, value }) => el('span', { class: `seg ${c.name}`, style: `width:${pct(value)};background:${c.color}` })),
+      penalty > 0 ? el('span', { class: 'seg negative', style: `left:${pct(total - penalty)};width:${pct(penalty)}` }) : null,
+    ),
     el('span', { class: 'score', text: ranked.score.toFixed(2) }),
   );
 }

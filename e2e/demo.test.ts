@@ -136,7 +136,12 @@ describe('the product managers’ demo', () => {
     for (const value of p) expect(value > 0 && value <= 1).toBe(true);
     expect(await page.locator('#recs .propensity').first().textContent()).toMatch(/^(<1|\d{1,3})%$/);
     expect(await page.locator('#learner-status').textContent()).toContain('Exploring (ε-greedy, 50% of positions)');
+    // The items exploration moved say so, against the list without it.
+    const moved = explored.filter((id, i) => base[i] !== id).length;
+    expect(moved).toBeGreaterThan(0);
+    expect(await page.locator('#recs .chip.explored').count()).toBe(moved);
     await shot('10-exploration-epsilon');
+    await page.locator('#recs-panel').screenshot({ path: join(SHOTS, '10-exploration-epsilon-list.png') });
 
     // The same seed and history give the same list; another seed another one.
     await afterRefresh(() => page.selectOption('#explore', ''));
@@ -213,6 +218,7 @@ describe('the product managers’ demo', () => {
     expect(await page.locator('#learner-status').textContent()).toMatch(/^Learned from clicks is part of the score: the learner has seen 5 clicks and 90 impressions/);
     expect(await page.locator('#timeline-note').textContent()).toContain('90 impressions');
     await shot('11-learned-from-clicks');
+    await page.locator('#recs-panel').screenshot({ path: join(SHOTS, '11-learned-from-clicks-list.png') });
   });
 
   it('forget empties the profile panel and IndexedDB', async () => {
