@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AFFINITY_KIND_WEIGHTS, affinityKeysOf, affinityScorer, newKeyIds } from '../src/engine/ranking/affinity.js';
+import { ItemIndex } from '../src/engine/item-index.js';
 import { applyAffinities, createAffinities, priceBand } from '../src/engine/summary/affinity.js';
 import { resolveSummaryConfig } from '../src/engine/summary/types.js';
 import type { Item } from '../src/types.js';
@@ -46,5 +47,33 @@ describe('affinityScorer', () => {
     expect(k.value).toBeLessThan(0);
     expect(k.value).toBeGreaterThanOrEqual(-1);
     expect(k.best).toBeNull();
+  });
+});
+
+describe('affinityScorer over the item index columns', () => {
+  it('gives every slot the value and reason the per-item call gives (items with and without category, brand, tags, price)', () => {
+    const index = new ItemIndex((item) => item.title, keys);
+    const brands = ['Stridelab', 'Edgeworks', undefined];
+    const categories = ['Shoes > Running', 'Shoes > Hiking', 'Kitchen', undefined];
+    const items: Item[] = Array.from({ length: 60 }, (_, i) => {
+      const item: Item = { id: `i${i}`, title: `item ${i}` };
+      const category = categories[i % 4];
+      const brand = brands[i % 3];
+      if (category !== undefined) item.category = category;
+      if (brand !== undefined) item.brand = brand;
+      if (i % 5 !== 0) item.price = 10 + i * 7;
+      if (i % 2 === 0) item.tags = i % 4 === 0 ? ['trail', 'waterproof'] : ['kitchen'];
+      return item;
+    });
+    const slots = index.slotsOf(items);
+    const tagged: Item = { id: 't', title: 't', category: 'Shoes > Running', tags: ['trail'], price: 120 };
+    const score = affinityScorer(profile([[runShoe, 2], [tagged, 1], [{ id: 'k', title: 'k', category: 'Kitchen', brand: 'Edgeworks' }, -1]]), T, config)!;
+    const { values, best } = score.slots(slots, index.affinityColumns(slots));
+    slots.forEach((slot, i) => {
+      const single = score(index.affinityKeys(slot));
+      expect(values[i]).toBeCloseTo(single.value, 12);
+      expect(best(i)).toEqual(single.best);
+    });
+    expect(new Set(Array.from(values, (v) => v.toFixed(6))).size).toBeGreaterThan(5);
   });
 });

@@ -689,7 +689,7 @@ export class Engine {
       candidates: kept,
       popularity: this.index.popularityOf(slots),
       spaces,
-      affinity: affinity ? (_item, i) => affinity(this.index.affinityKeys(slots[i]!)) : null,
+      affinity: affinity ? affinity.slots(slots, this.index.affinityColumns(slots)) : null,
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,

@@ -1,5 +1,5 @@
 import type { Item } from '../types.js';
-import type { AffinityKeys } from './ranking/affinity.js';
+import type { AffinityColumns, AffinityKeys } from './ranking/affinity.js';
 import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
@@ -21,6 +21,8 @@ export class ItemIndex {
   private items: Item[] = [];
   private texts: string[] = [];
   private keys: Array<AffinityKeys | undefined> = [];
+  /** The keys' interned ids per slot, so a ranking reads typed arrays instead of one keys object per candidate. */
+  private keyColumns = { category: new Int32Array(256).fill(KEYS_NOT_READ), brand: new Int32Array(256), band: new Int32Array(256), tags: new Uint8Array(256) };
   /** Per slot, the number of the precomputed vector's encoder id and length (-1: none), for a quick "made by this encoder?" check. */
   private vectorTag = new Int32Array(256).fill(-1);
   private readonly vectorTagIds = new Map<string, number>();
@@ -73,6 +75,7 @@ export class ItemIndex {
     this.items[slot] = item;
     this.texts[slot] = this.textOf(item);
     this.keys[slot] = undefined;
+    this.keyColumns.category[slot] = KEYS_NOT_READ;
     this.popularity[slot] = item.popularity ?? 0;
     this.catalogued[slot] = fromCatalog ? 1 : 0;
     this.vectorTag[slot] = item.vector ? this.vectorTagId(item.vector.encoder, item.vector.values.length) : -1;
@@ -116,7 +119,23 @@ export class ItemIndex {
 
   /** The slot's affinity keys, computed on first use. */
   affinityKeys(slot: number): AffinityKeys {
-    return (this.keys[slot] ??= this.keysOf(this.items[slot]!));
+    let keys = this.keys[slot];
+    if (!keys) {
+      keys = this.keys[slot] = this.keysOf(this.items[slot]!);
+      const columns = this.keyColumns;
+      columns.category[slot] = keys.categoryId;
+      columns.brand[slot] = keys.brandId;
+      columns.band[slot] = keys.bandId;
+      columns.tags[slot] = keys.tags.length > 0 ? 1 : 0;
+    }
+    return keys;
+  }
+
+  /** The affinity keys' ids of every slot, read for these slots first (arrays indexed by slot; see {@link AffinityColumns}). */
+  affinityColumns(slots: Int32Array): AffinityColumns {
+    const columns = this.keyColumns;
+    for (let i = 0; i < slots.length; i++) if (columns.category[slots[i]!] === KEYS_NOT_READ) this.affinityKeys(slots[i]!);
+    return { ...columns, keys: (slot) => this.affinityKeys(slot) };
   }
 
   /** Popularity of the slots, in their order (0 when absent). */
@@ -275,6 +294,12 @@ export class ItemIndex {
     this.popularity = widen(this.popularity, (n) => new Float64Array(n));
     this.catalogued = widen(this.catalogued, (n) => new Uint8Array(n));
     this.vectorTag = widen(this.vectorTag, (n) => new Int32Array(n), -1);
+    this.keyColumns = {
+      category: widen(this.keyColumns.category, (n) => new Int32Array(n), KEYS_NOT_READ),
+      brand: widen(this.keyColumns.brand, (n) => new Int32Array(n)),
+      band: widen(this.keyColumns.band, (n) => new Int32Array(n)),
+      tags: widen(this.keyColumns.tags, (n) => new Uint8Array(n)),
+    };
     this.lexStart = widen(this.lexStart, (n) => new Int32Array(n));
     this.lexLength = widen(this.lexLength, (n) => new Int32Array(n), -1);
     this.cf.grow(next);
@@ -312,6 +337,9 @@ export class ItemIndex {
     this.lex.resize(next, this.lexUsed);
   }
 }
+
+/** A category id no key has: the slot's keys were not computed yet. */
+const KEYS_NOT_READ = -2;
 
 interface VectorSpace {
   dim: number;

@@ -53,8 +53,8 @@ export interface ScoringInput {
   popularity?: Float64Array;
   /** The serving encoder's space first; the lexical space second when a model serves. */
   spaces: readonly SpaceInput[];
-  /** Candidate i's affinity (the item is passed for callers that have no index). */
-  affinity: ((item: Item, i: number) => AffinityScore) | null;
+  /** The candidates' affinity values, and the strongest own affinity of candidate i for its reason. */
+  affinity: { values: Float64Array; best(i: number): AffinityScore['best'] } | null;
   /** How strongly to hold an item back (dismissals, exposure without clicks), in [0, 1]. */
   negative: ((item: Item) => number) | null;
   /** Host-given co-purchase strength with the page's item, in [0, 1] (complements). */
@@ -76,8 +76,8 @@ export interface Scored {
   popularity: Float64Array;
   /** Each component's value per candidate, for the components that applied to this ranking. */
   components: Partial<Record<ComponentName, Float64Array>>;
-  /** Per candidate: the item's strongest own affinity, for the reason (null entries when none). */
-  affinityBest: Array<AffinityScore['best']> | null;
+  /** Candidate i's strongest own affinity, for the reason (null when none). */
+  affinityBest: ((i: number) => AffinityScore['best']) | null;
 }
 
 /**
@@ -138,14 +138,8 @@ export function scoreCandidates(input: ScoringInput): Scored {
 
   let affinityBest: Scored['affinityBest'] = null;
   if (input.affinity) {
-    const values = new Float64Array(n);
-    affinityBest = new Array<AffinityScore['best']>(n);
-    candidates.forEach((item, i) => {
-      const a = input.affinity!(item, i);
-      values[i] = a.value;
-      affinityBest![i] = a.best;
-    });
-    components.affinity = values;
+    components.affinity = input.affinity.values;
+    affinityBest = input.affinity.best;
   }
   if (input.negative) {
     const values = Float64Array.from(candidates, input.negative);
@@ -237,7 +231,7 @@ export function explainer(ctx: ExplainContext): (i: number) => { components: Sco
     // Named only when that history item is clearly what the score rests on (see ranking/explain.ts).
     const because = components.content !== undefined ? historyReason(ctx.vectorOf(i), ctx.history) : null;
     if (because) reasons.push(because);
-    const best = scored.affinityBest?.[i];
+    const best = scored.affinityBest?.(i);
     const interest = best && (components.affinity ?? 0) > 0 ? interestReason([{ label: best.label, value: best.strength }]) : null;
     if (interest) reasons.push(interest);
     const popularNow = popularReason(popular[i] === 1);

@@ -32,7 +32,7 @@ export interface AffinityScore {
  * ranking, not once per candidate; the keys scored by one scorer must come
  * from the same {@link KeyIds}.
  */
-export function affinityScorer(affinities: Affinities, now: number, config: SummaryConfig): ((keys: AffinityKeys) => AffinityScore) | null {
+export function affinityScorer(affinities: Affinities, now: number, config: SummaryConfig): AffinityScorer | null {
   const h = halfLifeMs(config);
   const max = {} as Record<AffinityKind, number>;
   let any = false;
@@ -71,7 +71,16 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
     return { value: strength, best: { label: affinityLabel('brand', brand), strength } };
   };
 
-  return (keys) => {
+  const tagsValue = (keys: AffinityKeys): number => {
+    if (keys.tags.length === 0 || max.tag <= 0) return 0;
+    let sum = 0;
+    keys.tags.forEach((t, k) => (sum += byTag[keys.tagIds[k]!] ??= relative('tag', value('tag', t))));
+    return (AFFINITY_KIND_WEIGHTS.tag * sum) / keys.tags.length;
+  };
+  const bandValue = (keys: AffinityKeys): number =>
+    keys.band !== null && max.price > 0 ? AFFINITY_KIND_WEIGHTS.price * (byBand[keys.bandId] ??= relative('price', value('price', keys.band))) : 0;
+
+  const score = (keys: AffinityKeys): AffinityScore => {
     let total = 0;
     let best: AffinityScore['best'] = null;
     if (keys.category !== undefined) {
@@ -84,14 +93,48 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
       total += AFFINITY_KIND_WEIGHTS.brand * part.value;
       if (part.best && (!best || part.best.strength > best.strength)) best = part.best;
     }
-    if (keys.tags.length > 0 && max.tag > 0) {
-      let sum = 0;
-      keys.tags.forEach((t, k) => (sum += byTag[keys.tagIds[k]!] ??= relative('tag', value('tag', t))));
-      total += (AFFINITY_KIND_WEIGHTS.tag * sum) / keys.tags.length;
-    }
-    if (keys.band !== null && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[keys.bandId] ??= relative('price', value('price', keys.band)));
+    total += tagsValue(keys) + bandValue(keys);
     return { value: Math.min(1, Math.max(-1, total)), best: best && best.strength >= MIN_REASON_STRENGTH ? best : null };
   };
+
+  const slots: AffinityScorer['slots'] = (slotList, columns) => {
+    const values = new Float64Array(slotList.length);
+    const { category, brand, band, tags } = columns;
+    for (let i = 0; i < slotList.length; i++) {
+      const slot = slotList[i]!;
+      let total = 0;
+      const c = category[slot]!;
+      if (c >= 0) total += AFFINITY_KIND_WEIGHTS.category * (byCategory[c] ??= categoryPart(columns.keys(slot).categoryPrefixes)).value;
+      const b = brand[slot]!;
+      if (b >= 0) total += AFFINITY_KIND_WEIGHTS.brand * (byBrand[b] ??= brandPart(columns.keys(slot).brand!)).value;
+      const p = band[slot]!;
+      if (p >= 0 && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[p] ??= relative('price', value('price', columns.keys(slot).band!)));
+      if (tags[slot] === 1) total += tagsValue(columns.keys(slot));
+      values[i] = Math.min(1, Math.max(-1, total));
+    }
+    return { values, best: (i) => score(columns.keys(slotList[i]!)).best };
+  };
+  return Object.assign(score, { slots });
+}
+
+/**
+ * Scores items' affinity keys for one ranking: called with one item's keys,
+ * or over the item index's columns for every candidate at once.
+ */
+export interface AffinityScorer {
+  (keys: AffinityKeys): AffinityScore;
+  /** Each slot's value (as the call gives it) from the index's columns; `best(i)`, the reason's affinity, on demand. */
+  slots(slots: Int32Array, columns: AffinityColumns): { values: Float64Array; best(i: number): AffinityScore['best'] };
+}
+
+/** The item index's affinity key ids by slot (-1 where absent), with the keys themselves for what the ids do not carry. */
+export interface AffinityColumns {
+  category: Int32Array;
+  brand: Int32Array;
+  band: Int32Array;
+  /** 1 where the item has tags (their mean is read from its keys). */
+  tags: Uint8Array;
+  keys(slot: number): AffinityKeys;
 }
 
 /** An item's affinity keys, normalised as the summary stores them (the item index keeps them per item). */
