@@ -21,9 +21,10 @@ async function engineWithHistory(history: Item[], catalog: Item[]): Promise<Engi
 
 const ids = async (engine: Engine, candidates: string[], options: RankOptions): Promise<string[]> => (await engine.rank(candidates, options)).items.map((i) => i.id);
 
-// History: running shoes. Candidates: eight running shoes of one brand (all similar to the history), four others.
+// History: running shoes. Candidates: eight running shoes of one brand (all as similar to the history, so popularity
+// orders them: a model number in the title would not, as lexical similarity weighs a rare word highly), four others.
 const HISTORY: Item[] = [{ id: 'h1', title: 'trail running shoes', brand: 'Stridelab' }];
-const SHOES: Item[] = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, title: `trail running shoes model ${i}`, brand: 'Stridelab', popularity: 100 - i }));
+const SHOES: Item[] = Array.from({ length: 8 }, (_, i) => ({ id: `s${i}`, title: 'trail running shoes', brand: 'Stridelab', popularity: 100 - i }));
 const OTHERS: Item[] = [
   { id: 'o1', title: 'running socks', brand: 'Woolpath', popularity: 5, attributes: { color: 'red' } },
   { id: 'o2', title: 'running cap', brand: 'Paceline', popularity: 4, attributes: { color: 'blue' } },

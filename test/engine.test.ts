@@ -451,6 +451,7 @@ describe('Engine: rank', () => {
       item('shoeX', 'shoe x'),
       item('shoeB', 'shoe b'),
       item('lampB', 'lamp b'),
+      item('lampX', 'lamp x'), // as many lamps as shoes: the words weigh the same (IDF)
     ]);
     await engine.track(
       [

@@ -101,6 +101,12 @@ describe('Thompson sampling', () => {
     }
   });
 
+  it('gives an item drawn at its position every time a propensity of exactly 1, never more', () => {
+    const one = input();
+    const only = { ...one, baseScore: one.baseScore.subarray(0, 1), features: one.features.subarray(0, FEATURE_COUNT) };
+    expect(thompson(pool.subarray(0, 1), 1, only, mulberry32(5)).propensity[0]).toBe(1);
+  });
+
   it('is deterministic under a seed, and explores across seeds', () => {
     const a = thompson(pool, 5, input(), mulberry32(42));
     const b = thompson(pool, 5, input(), mulberry32(42));

@@ -139,7 +139,7 @@ export class Engine {
   private newIndex(): ItemIndex {
     const maxTags = this.summaryConfig.maxTagsPerItem;
     const ids = newKeyIds();
-    return new ItemIndex(itemText, (item) => affinityKeysOf(item, maxTags, ids));
+    return new ItemIndex(itemText, (item) => affinityKeysOf(item, maxTags, ids), this.lexical.info.dimension);
   }
 
   private async openStorage(): Promise<void> {
@@ -266,7 +266,9 @@ export class Engine {
     this.requireInit();
     const list = validateArray(raw, 'items', MAX_CANDIDATES);
     const items = list.map((it, i) => validateItem(it, `items[${i}]`));
-    for (const item of items) this.remember(item);
+    // Lexical rows now (no download, microseconds each), not at the first ranking: the catalogue's
+    // document frequencies, which weigh lexical similarity, count every item from the start.
+    await this.ensureLexical(Int32Array.from(items, (item) => this.remember(item)));
     return { count: items.length };
   }
 

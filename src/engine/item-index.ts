@@ -4,6 +4,7 @@ import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
 import { CfFactors } from './learning/cf-factors.js';
+import { DocumentFrequencies } from './ranking/idf.js';
 
 /**
  * The items ranking reads, by slot: their text, popularity, affinity keys,
@@ -34,6 +35,8 @@ export class ItemIndex {
   private readonly lex = new SparseStore(4096);
   private lexUsed = 0;
   private lexLive = 0;
+  /** Document frequencies of the lexical buckets over the rows held (see ranking/idf.ts). */
+  readonly lexicalFrequencies: DocumentFrequencies;
   private readonly spaces = new Map<string, VectorSpace>();
   /** Host item factors (`cfVector`) by slot, one column per dimension, and their Gram matrix. */
   readonly cf = new CfFactors(256);
@@ -41,7 +44,11 @@ export class ItemIndex {
   constructor(
     private readonly textOf: (item: Item) => string,
     private readonly keysOf: (item: Item) => AffinityKeys,
-  ) {}
+    /** The lexical encoder's dimension (bucket indices of the rows are below it). */
+    lexicalDimension = 512,
+  ) {
+    this.lexicalFrequencies = new DocumentFrequencies(lexicalDimension);
+  }
 
   get size(): number {
     return this.items.length;
@@ -158,10 +165,7 @@ export class ItemIndex {
 
   setLexical(slot: number, row: SparseRow): void {
     const n = row.index.length;
-    if (this.lexLength[slot]! >= 0) {
-      this.lexLive -= this.lexLength[slot]!;
-      this.lexLength[slot] = -1; // the old row is dead: a compaction below must not keep it
-    }
+    this.dropLexical(slot); // the old row is dead: a compaction below must not keep it
     if (this.lexUsed + n > this.lex.size) this.reserveLexical(n);
     this.lex.indices.set(row.index, this.lexUsed);
     this.lex.values.set(row.value, this.lexUsed);
@@ -169,6 +173,17 @@ export class ItemIndex {
     this.lexLength[slot] = n;
     this.lexUsed += n;
     this.lexLive += n;
+    this.lexicalFrequencies.add(row.index);
+  }
+
+  /** Forgets the slot's lexical row, if it has one (its space is reclaimed by a later compaction). */
+  private dropLexical(slot: number): void {
+    const n = this.lexLength[slot]!;
+    if (n < 0) return;
+    const at = this.lexStart[slot]!;
+    this.lexicalFrequencies.remove(this.lex.indices.subarray(at, at + n));
+    this.lexLive -= n;
+    this.lexLength[slot] = -1;
   }
 
   /** The slots' lexical rows as CSR views (every slot must have one). */
@@ -192,6 +207,7 @@ export class ItemIndex {
       start,
       length,
       kernel: lex,
+      termWeights: this.lexicalFrequencies.weights(),
     };
   }
 
@@ -274,8 +290,7 @@ export class ItemIndex {
   }
 
   private forgetDerived(slot: number): void {
-    if (this.lexLength[slot]! >= 0) this.lexLive -= this.lexLength[slot]!;
-    this.lexLength[slot] = -1;
+    this.dropLexical(slot);
     for (const space of this.spaces.values()) space.has[slot] = 0;
   }
 

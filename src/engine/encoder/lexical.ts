@@ -7,6 +7,11 @@ import type { Encoder } from './types.js';
  * The lexical encoder: hashed word unigrams and bigrams plus character
  * trigrams, sublinear term weights, L2-normalised. It needs no download, so it
  * answers from the first call, and it stays a useful signal next to the model.
+ *
+ * Its vectors carry no inverse document frequency: ranking weighs the buckets
+ * by the catalogue's IDF when it scores (ranking/idf.ts), so vectors and the
+ * profiles built from them stay valid as the catalogue grows, and the version
+ * (part of the encoder id that stored profiles are keyed by) stays 1.
  */
 export const LEXICAL_VERSION = 1;
 

@@ -121,8 +121,10 @@ export function thompson(pool: Int32Array, k: number, input: ThompsonInput, rng:
   for (let s = 0; s < samples; s++) {
     const sorted = sampledOrder(input, sampleWeights(input.learner, rng));
     shown ??= sorted;
-    for (let i = 0; i < k; i++) table[i]![sorted[i]!]! += 1 / samples;
+    for (let i = 0; i < k; i++) table[i]![sorted[i]!]! += 1;
   }
+  // Counts, divided once: summing 1 / samples per draw can end above 1 (100 × 0.01 = 1.0000000000000007).
+  for (const row of table) for (let r = 0; r < m; r++) row[r]! /= samples;
   const order = Int32Array.from({ length: k }, (_, i) => pool[shown![i]!]!);
   const propensity = Float64Array.from({ length: k }, (_, i) => table[i]![shown![i]!]!);
   return { order, propensity, table };

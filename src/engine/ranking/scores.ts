@@ -312,6 +312,12 @@ export interface SparseGather {
   length: Int32Array;
   /** Like {@link DenseGather.kernel}. */
   kernel?: { rowsAgainstProbes(start: Int32Array, length: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null };
+  /**
+   * Per-dimension weights (the lexical buckets' IDF, ranking/idf.ts), length
+   * `dim`: similarities are then cosines of the weighted vectors (see
+   * {@link contentScores}). Absent: plain cosines.
+   */
+  termWeights?: Float32Array;
 }
 
 /** Candidates' vectors, all of length `dim`: separate dense rows, dense rows in one array, or sparse rows in CSR form. */
@@ -331,6 +337,15 @@ export function rowCount(rows: CandidateRows): number {
  * is in cache (see {@link rowAgainstProbes}). Cost: `count × (interests + session + query) × dim`
  * multiply-adds for dense rows, `× non-zeros` for sparse ones. Throws when a
  * probe's length differs from `candidates.dim`.
+ *
+ * Sparse rows with `termWeights` w (D = diag(w)) are compared in the weighted
+ * space: `cos(Dx, Dp) = xᵀD²p / (‖Dx‖ ‖Dp‖)` for a row x and a probe p. Both
+ * factors are applied here, so nothing stored changes when the weights do:
+ * each probe becomes `D²p / ‖Dp‖` before it is packed (the kernels then
+ * compute `xᵀD²p / ‖Dp‖` as plain dot products, unchanged), and each row's
+ * dot products are divided by `‖Dx‖ = sqrt(Σ_k w[i_k]² v_k²)`, one pass over
+ * its non-zeros (as much work as one more probe). A probe or row that is zero
+ * under the weights gives 0.
  */
 export function contentScores(candidates: CandidateRows, probes: ContentProbes): ContentScores {
   const dim = candidates.dim;
@@ -354,6 +369,12 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   const queryRow = query ? m + (session ? 1 : 0) : -1;
   if (session) packed.set(session, sessionRow * dim);
   if (query) packed.set(query, queryRow * dim);
+  const termWeights = 'csr' in candidates ? (candidates.csr.termWeights ?? null) : null;
+  if (termWeights) {
+    checkDim(termWeights, dim, 'termWeights');
+    weighProbes(packed, probeCount, dim, termWeights);
+  }
+  const rowScale = termWeights && probeCount > 0 ? inverseWeightedNorms((candidates as { csr: SparseGather }).csr, termWeights) : null;
 
   let maxStrength = 0;
   let sumStrength = 0;
@@ -381,6 +402,7 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   const queryOut = query ? new Float64Array(count) : null;
   let cos: Float32Array | Float64Array = new Float64Array(2 * probeCount);
   const record = (i: number, o: number): void => {
+    if (rowScale) for (let j = 0; j < probeCount; j++) cos[o + j]! *= rowScale[i]!;
     let best = 0;
     let bestJ = -1;
     let mean = 0;
@@ -437,6 +459,35 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     }
   }
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
+}
+
+/** Probe rows p of `packed` become `D²p / ‖Dp‖` in place (zero when Dp is zero). */
+function weighProbes(packed: Float32Array, count: number, dim: number, w: Float32Array): void {
+  for (let j = 0; j < count; j++) {
+    const at = j * dim;
+    let sq = 0;
+    for (let t = 0; t < dim; t++) {
+      const v = w[t]! * packed[at + t]!;
+      sq += v * v;
+    }
+    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let t = 0; t < dim; t++) packed[at + t]! *= w[t]! * w[t]! * inv;
+  }
+}
+
+/** `1 / ‖Dx‖` per sparse row (0 for a row that is zero under the weights). */
+function inverseWeightedNorms(rows: SparseGather, w: Float32Array): Float64Array {
+  const { index, value, start, length } = rows;
+  const out = new Float64Array(start.length);
+  for (let i = 0; i < out.length; i++) {
+    let sq = 0;
+    for (let k = start[i]!, end = k + length[i]!; k < end; k++) {
+      const v = w[index[k]!]! * value[k]!;
+      sq += v * v;
+    }
+    out[i] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  }
+  return out;
 }
 
 /**
