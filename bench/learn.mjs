@@ -16,9 +16,9 @@
 // Options: --people N (default 6), --rounds N (default 300), --seed N.
 // Human-readable lines, then one JSON line: {"learn": {...}}.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleForNode } from './bundle-node.mjs';
 import { mulberry32 } from './prng.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -184,27 +184,8 @@ const SETUPS = [
 ];
 
 const t0 = performance.now();
-const { build } = await import('vite');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-await build({
-  configFile: false,
-  root: ROOT,
-  logLevel: 'error',
-  define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
-  build: {
-    ssr: join(ROOT, 'bench/rank-node-entry.js'),
-    outDir: BUNDLE_DIR,
-    emptyOutDir: true,
-    target: 'node20',
-    sourcemap: false,
-    minify: false,
-    copyPublicDir: false,
-    rollupOptions: { output: { format: 'es', entryFileNames: 'learn-engine.mjs' } },
-  },
-});
-const bundle = join(BUNDLE_DIR, 'learn-engine.mjs');
-if (!existsSync(bundle)) throw new Error(`the engine bundle ${bundle} was not written`);
-const { Engine } = await import(pathToFileURL(bundle).href);
+const bundle = await bundleForNode({ root: ROOT, entry: join(ROOT, 'bench/rank-node-entry.js'), outDir: BUNDLE_DIR, fileName: 'learn-engine.mjs' });
+const { Engine } = await import(bundle);
 
 log(`Learning benchmark: ${PEOPLE} simulated people × ${ROUNDS} rankings of ${K} from ${CATALOG} items, lexical encoder, seed ${SEED}`);
 log(`True position bias: examined(p) = 1/(p+1)^${BIAS_POWER} (p zero-based); clicks = examined × relevant`);

@@ -13,9 +13,9 @@
 // --users N evaluates a deterministic (seeded) sample of N users per protocol (a slice for CI);
 // the server-side models still train on every user's training interactions.
 import { existsSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleForNode } from './bundle-node.mjs';
 import { loadMovieLens, movieLensFiles } from './movielens.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -72,25 +72,7 @@ function printTable(title, columns, rows) {
 }
 
 async function bundle() {
-  const { build } = await import('vite');
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
-    build: {
-      ssr: join(BENCH, 'quality-entry.js'),
-      outDir: NODE_BUNDLE_DIR,
-      emptyOutDir: true,
-      target: 'node20',
-      sourcemap: false,
-      minify: false,
-      copyPublicDir: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'quality-eval.mjs' } },
-    },
-  });
-  return import(pathToFileURL(join(NODE_BUNDLE_DIR, 'quality-eval.mjs')).href);
+  return import(await bundleForNode({ root: ROOT, entry: join(BENCH, 'quality-entry.js'), outDir: NODE_BUNDLE_DIR, fileName: 'quality-eval.mjs' }));
 }
 
 /** A seeded sample of n cases (all when n is 0 or more than there are), in their original order. */

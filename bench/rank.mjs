@@ -35,6 +35,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
+import { bundleForNode } from './bundle-node.mjs';
 import { createReport, distIsStale, median, percentile } from './measure.mjs';
 import { CATALOG_SIZE, DIM, subsetIndices } from './rank-catalog.mjs';
 
@@ -336,24 +337,7 @@ class NodeWorker {
 const workers = [];
 try {
   const t0 = performance.now();
-  const { build } = await import('vite');
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
-    build: {
-      ssr: join(BENCH, 'rank-node-entry.js'),
-      outDir: NODE_BUNDLE_DIR,
-      emptyOutDir: true,
-      target: 'node20',
-      sourcemap: false,
-      minify: false,
-      copyPublicDir: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'rank-engine.mjs' } },
-    },
-  });
+  await bundleForNode({ root: ROOT, entry: join(BENCH, 'rank-node-entry.js'), outDir: NODE_BUNDLE_DIR, fileName: 'rank-engine.mjs' });
   log(`(engine bundled in ${fmt(performance.now() - t0, 0)} ms into ${NODE_BUNDLE_DIR.replace(`${ROOT}/`, '')})`);
 
   const now = Date.now();

@@ -1,3 +1,5 @@
+import { fnv1a32 } from '../engine/hash.js';
+import { fmix32, mulberry32 } from '../engine/ranking/random.js';
 /** One logged interaction: a person did something with an item at a time (ms since the epoch). */
 export interface Interaction {
   user: string;
@@ -7,17 +9,8 @@ export interface Interaction {
   value?: number;
 }
 
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32): every split and sample is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of uniform numbers in [0, 1) (the engine's mulberry32): every split and sample is reproducible. */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /**
  * A stable 32-bit hash of a string with a seed, for seeded per-user and
@@ -25,14 +18,7 @@ export function seededRandom(seed: number): () => number {
  * differ only at the end ("t1-6", "t1-7") are not ordered together.
  */
 export function hashSeed(text: string, seed: number): number {
-  let h = (2166136261 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(fnv1a32(text, (2166136261 ^ seed) >>> 0));
 }
 
 /** Each user's interactions in time order (ties keep the log's order), users in order of first appearance. */
