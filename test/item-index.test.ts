@@ -69,3 +69,33 @@ describe('ItemIndex', () => {
     slots.forEach((slot, i) => expect(Array.from(densify(rows, i, dim))).toEqual(Array.from(expected.get(slot)!)));
   });
 });
+
+describe('ItemIndex lexical norms under IDF', () => {
+  const norms = (index: ItemIndex, slots: Int32Array): number[] => {
+    const rows = index.lexicalRows(slots);
+    const w = rows.termWeights!;
+    return Array.from(slots, (_, i) => {
+      let sq = 0;
+      for (let k = rows.start[i]!; k < rows.start[i]! + rows.length[i]!; k++) sq += (w[rows.index[k]!]! * rows.value[k]!) ** 2;
+      return sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    });
+  };
+  const row = (...buckets: number[]) => ({ index: Uint16Array.from(buckets), value: Float32Array.from(buckets, () => 1 / Math.sqrt(buckets.length)) });
+
+  it('are kept between rankings and follow every change of the frequencies (a new row, a replaced row)', () => {
+    const index = newIndex();
+    const slots = index.slotsOf([{ id: 'a', title: 'a' }, { id: 'b', title: 'b' }, { id: 'c', title: 'c' }]);
+    index.setLexical(slots[0]!, row(1, 2));
+    index.setLexical(slots[1]!, row(2, 3));
+    const first = index.lexicalRows(slots.subarray(0, 2)).inverseNorms!;
+    expect(Array.from(first)).toEqual(norms(index, slots.subarray(0, 2)).map((v) => expect.closeTo(v, 6)));
+    // A third row makes bucket 2 commoner: every norm changes, cached ones included.
+    index.setLexical(slots[2]!, row(2, 5));
+    const second = index.lexicalRows(slots).inverseNorms!;
+    expect(second[0]).not.toBeCloseTo(first[0]!, 6);
+    expect(Array.from(second)).toEqual(norms(index, slots).map((v) => expect.closeTo(v, 6)));
+    // Replacing a row changes them again.
+    index.setLexical(slots[1]!, row(7));
+    expect(Array.from(index.lexicalRows(slots).inverseNorms!)).toEqual(norms(index, slots).map((v) => expect.closeTo(v, 6)));
+  });
+});

@@ -33,6 +33,11 @@ export class ItemIndex {
   private lexStart = new Int32Array(256);
   private lexLength = new Int32Array(256).fill(-1);
   private readonly lex = new SparseStore(4096);
+  /** Per slot: 1 / the IDF-weighted norm of its lexical row, valid where normAt equals normGeneration. */
+  private inverseNorm = new Float64Array(256);
+  private normAt = new Int32Array(256);
+  private normGeneration = 1;
+  private normWeights: Float32Array | null = null;
   private lexUsed = 0;
   private lexLive = 0;
   /** Document frequencies of the lexical buckets over the rows held (see ranking/idf.ts). */
@@ -196,6 +201,7 @@ export class ItemIndex {
       length[i] = this.lexLength[s]!;
     }
     const lex = this.lex;
+    const termWeights = this.lexicalFrequencies.weights();
     return {
       // Getters: the store's arrays are replaced when its memory grows.
       get index() {
@@ -207,8 +213,38 @@ export class ItemIndex {
       start,
       length,
       kernel: lex,
-      termWeights: this.lexicalFrequencies.weights(),
+      termWeights,
+      inverseNorms: this.inverseWeightedNorms(slots, termWeights),
     };
+  }
+
+  /**
+   * `1 / ‖Dx‖` of each slot's lexical row under the IDF weights (0 for a row that is zero under them).
+   * Kept per slot while the weights stay the same array (until the next row changes the frequencies),
+   * so rankings between upserts do not walk every candidate's non-zeros again.
+   */
+  private inverseWeightedNorms(slots: Int32Array, w: Float32Array): Float64Array {
+    if (this.normWeights !== w) {
+      this.normWeights = w;
+      this.normGeneration++;
+    }
+    const out = new Float64Array(slots.length);
+    const indices = this.lex.indices;
+    const values = this.lex.values;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (this.normAt[s] !== this.normGeneration) {
+        let sq = 0;
+        for (let k = this.lexStart[s]!, end = k + this.lexLength[s]!; k < end; k++) {
+          const v = w[indices[k]!]! * values[k]!;
+          sq += v * v;
+        }
+        this.inverseNorm[s] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+        this.normAt[s] = this.normGeneration;
+      }
+      out[i] = this.inverseNorm[s]!;
+    }
+    return out;
   }
 
   // -------------------------------------------------------------------------
@@ -316,6 +352,8 @@ export class ItemIndex {
       tags: widen(this.keyColumns.tags, (n) => new Uint8Array(n)),
     };
     this.lexStart = widen(this.lexStart, (n) => new Int32Array(n));
+    this.inverseNorm = widen(this.inverseNorm, (n) => new Float64Array(n));
+    this.normAt = widen(this.normAt, (n) => new Int32Array(n));
     this.lexLength = widen(this.lexLength, (n) => new Int32Array(n), -1);
     this.cf.grow(next);
     for (const space of this.spaces.values()) {

@@ -318,6 +318,8 @@ export interface SparseGather {
    * {@link contentScores}). Absent: plain cosines.
    */
   termWeights?: Float32Array;
+  /** `1 / ‖Dx‖` per row under `termWeights`, when the caller keeps them (the item index does); computed here otherwise. */
+  inverseNorms?: Float64Array;
 }
 
 /** Candidates' vectors, all of length `dim`: separate dense rows, dense rows in one array, or sparse rows in CSR form. */
@@ -374,7 +376,8 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     checkDim(termWeights, dim, 'termWeights');
     weighProbes(packed, probeCount, dim, termWeights);
   }
-  const rowScale = termWeights && probeCount > 0 ? inverseWeightedNorms((candidates as { csr: SparseGather }).csr, termWeights) : null;
+  const csr = 'csr' in candidates ? candidates.csr : null;
+  const rowScale = csr && termWeights && probeCount > 0 ? (csr.inverseNorms ?? inverseWeightedNorms(csr, termWeights)) : null;
 
   let maxStrength = 0;
   let sumStrength = 0;
