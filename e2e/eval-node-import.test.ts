@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { trapBrowserGlobals } from './browser-globals.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
-const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'self', 'location', 'indexedDB', 'Worker', 'localStorage'];
 
 describe('localrank/eval from the built package, in Node without a DOM', () => {
   it('is exported with types; replays a log through the engine and computes the metrics without touching a browser global', async () => {
@@ -13,17 +13,7 @@ describe('localrank/eval from the built package, in Node without a DOM', () => {
     expect(pkg.exports['./eval']).toEqual({ types: './dist/types/src/eval/index.d.ts', import: './dist/eval.js' });
     expect(existsSync(join(ROOT, pkg.exports['./eval'].types))).toBe(true);
 
-    const touched: string[] = [];
-    const trapped = BROWSER_GLOBALS.filter((name) => !(name in globalThis));
-    for (const name of trapped) {
-      Object.defineProperty(globalThis, name, {
-        configurable: true,
-        get() {
-          touched.push(name);
-          return undefined;
-        },
-      });
-    }
+    const { touched, release } = trapBrowserGlobals();
     try {
       const ev: typeof import('../src/eval/index.js') = await import(pathToFileURL(join(DIST, 'eval.js')).href);
       const t0 = Date.UTC(2021, 0, 1);
@@ -47,7 +37,7 @@ describe('localrank/eval from the built package, in Node without a DOM', () => {
       expect(content.ndcg10).toBe(1);
       expect(ev.ndcg(['x', 'y'], new Set(['y']), 10)).toBeCloseTo(1 / Math.log2(3), 12);
     } finally {
-      for (const name of trapped) delete (globalThis as Record<string, unknown>)[name];
+      release();
     }
     expect(touched).toEqual([]);
   });

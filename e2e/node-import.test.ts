@@ -1,31 +1,21 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { trapBrowserGlobals } from './browser-globals.js';
 
 const DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', 'dist');
-const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'self', 'location', 'indexedDB', 'Worker', 'localStorage'];
 
 describe('the package in Node, without a DOM (server-side rendering, build scripts)', () => {
   it('imports without touching a browser global; createLocalRank() rejects ready with WORKER_UNAVAILABLE instead of throwing; localrank/aggregate works', async () => {
     // Any read of a browser global during import is recorded (Node 20 has none of these).
-    const touched: string[] = [];
-    const trapped = BROWSER_GLOBALS.filter((name) => !(name in globalThis));
-    for (const name of trapped) {
-      Object.defineProperty(globalThis, name, {
-        configurable: true,
-        get() {
-          touched.push(name);
-          return undefined;
-        },
-      });
-    }
+    const { touched, trapped, release } = trapBrowserGlobals();
     let mod: typeof import('../src/index.js');
     let aggregate: typeof import('../src/aggregate.js');
     try {
       mod = await import(pathToFileURL(join(DIST, 'localrank.js')).href);
       aggregate = await import(pathToFileURL(join(DIST, 'aggregate.js')).href);
     } finally {
-      for (const name of trapped) delete (globalThis as Record<string, unknown>)[name];
+      release();
     }
     expect(trapped.length).toBeGreaterThan(0);
     expect(touched).toEqual([]);
