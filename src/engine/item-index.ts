@@ -4,7 +4,7 @@ import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
 import { CfFactors } from './learning/cf-factors.js';
-import { DocumentFrequencies } from './ranking/idf.js';
+import { DocumentFrequencies, inverseWeightedNorm } from './ranking/idf.js';
 
 /**
  * The items ranking reads, by slot: their text, popularity, affinity keys,
@@ -234,12 +234,7 @@ export class ItemIndex {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (this.normAt[s] !== this.normGeneration) {
-        let sq = 0;
-        for (let k = this.lexStart[s]!, end = k + this.lexLength[s]!; k < end; k++) {
-          const v = w[indices[k]!]! * values[k]!;
-          sq += v * v;
-        }
-        this.inverseNorm[s] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+        this.inverseNorm[s] = inverseWeightedNorm(indices, values, this.lexStart[s]!, this.lexLength[s]!, w);
         this.normAt[s] = this.normGeneration;
       }
       out[i] = this.inverseNorm[s]!;

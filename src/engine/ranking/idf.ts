@@ -66,3 +66,16 @@ export class DocumentFrequencies {
     this.cached = null;
   }
 }
+
+/**
+ * `1 / ‖Dx‖` of one sparse row under the weights w (D = diag(w)): its non-zeros
+ * are `index`/`value` from `start`, `nnz` of them. 0 for a row that is zero under w.
+ */
+export function inverseWeightedNorm(index: Uint16Array, value: Float32Array, start: number, nnz: number, w: Float32Array): number {
+  let sq = 0;
+  for (let k = start, end = start + nnz; k < end; k++) {
+    const v = w[index[k]!]! * value[k]!;
+    sq += v * v;
+  }
+  return sq > 0 ? 1 / Math.sqrt(sq) : 0;
+}

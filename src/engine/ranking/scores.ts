@@ -9,6 +9,7 @@
  * every ranking without being copied into one matrix first.
  */
 import { LocalRankError } from '../../errors.js';
+import { inverseWeightedNorm } from './idf.js';
 import type { ProbeScores } from './vector-store.js';
 
 /** Candidate vectors: `rows[i]` is candidate i's vector of `dim` numbers. */
@@ -481,16 +482,7 @@ function weighProbes(packed: Float32Array, count: number, dim: number, w: Float3
 /** `1 / ‖Dx‖` per sparse row (0 for a row that is zero under the weights). */
 function inverseWeightedNorms(rows: SparseGather, w: Float32Array): Float64Array {
   const { index, value, start, length } = rows;
-  const out = new Float64Array(start.length);
-  for (let i = 0; i < out.length; i++) {
-    let sq = 0;
-    for (let k = start[i]!, end = k + length[i]!; k < end; k++) {
-      const v = w[index[k]!]! * value[k]!;
-      sq += v * v;
-    }
-    out[i] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-  }
-  return out;
+  return Float64Array.from(start, (at, i) => inverseWeightedNorm(index, value, at, length[i]!, w));
 }
 
 /**
