@@ -22,6 +22,9 @@ describe('the package in Node, without a DOM (server-side rendering, build scrip
     expect(typeof mod.createLocalRank).toBe('function');
 
     const lr = mod.createLocalRank({ model: false });
+    // Only the documented API: the script tag's internal batch tracking stays off the npm instance.
+    expect('trackBatch' in lr).toBe(false);
+    expect(typeof lr.track).toBe('function');
     await expect(lr.ready).rejects.toMatchObject({ code: 'WORKER_UNAVAILABLE' });
     await expect(lr.rank(['a'])).rejects.toBeInstanceOf(mod.LocalRankError);
     await lr.destroy();

@@ -9,7 +9,7 @@
  */
 import EngineWorker from '../workers/engine.worker.ts?worker&inline';
 import type { LocalRankWithBatches } from './client/create.js';
-import { createLocalRankWith } from './client/create.js';
+import { createLocalRankWith, publicApi } from './client/create.js';
 import { readerOf } from './dom/attributes.js';
 import { driveMarkup } from './dom/drive-markup.js';
 import { readConfig } from './dom/read-config.js';
@@ -29,7 +29,7 @@ function start(options: LocalRankOptions | undefined): LocalRankWithBatches {
 
 /** The public API of an instance (the batch-id tracking stays internal). */
 function publicView(handle: LocalRankWithBatches, beforeForget?: () => void): LocalRank {
-  const { trackBatch: _trackBatch, ...api } = handle;
+  const api = publicApi(handle);
   if (!beforeForget) return api;
   return {
     ...api,

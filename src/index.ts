@@ -3,7 +3,7 @@
  * in a Web Worker and returns the API; nothing personal leaves the device.
  * Importing this module touches no browser global (safe under SSR).
  */
-import { createLocalRankWith } from './client/create.js';
+import { createLocalRankWith, publicApi } from './client/create.js';
 import type { LocalRank, LocalRankOptions } from './types.js';
 
 export { LocalRankError } from './errors.js';
@@ -17,5 +17,5 @@ function spawnEngineWorker(): Worker {
 
 /** Starts LocalRank. See {@link LocalRankOptions} for every option and its default. */
 export function createLocalRank(options?: LocalRankOptions): LocalRank {
-  return createLocalRankWith(spawnEngineWorker, options);
+  return publicApi(createLocalRankWith(spawnEngineWorker, options));
 }

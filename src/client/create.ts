@@ -46,6 +46,7 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
   // A host that never awaits `ready` must not get an unhandled rejection; awaiting it still rejects.
   host.ready.catch(() => undefined);
 
+  const trackBatch = (events: TrackEvent | TrackEvent[], id: string): Promise<TrackResult> => host.call((api) => api.track(events, id));
   return {
     ready: host.ready,
     upsertItems(items: Item[]) {
@@ -55,11 +56,9 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
         return result;
       });
     },
-    track(events: TrackEvent | TrackEvent[]) {
-      const id = batchId();
-      return host.call((api) => api.track(events, id));
-    },
-    trackBatch: (events, id) => host.call((api) => api.track(events, id)),
+    // The id is drawn once per call: a replay after a worker restart reuses it.
+    track: (events: TrackEvent | TrackEvent[]) => trackBatch(events, batchId()),
+    trackBatch,
     rank: (candidates, rankOptions) => host.call((api) => api.rank(candidates, rankOptions ?? {})),
     similarTo: (itemId, candidates, rankOptions) => host.call((api) => api.similarTo(itemId, candidates, rankOptions ?? {})),
     complements: (itemId, candidates, rankOptions) => host.call((api) => api.complements(itemId, candidates, rankOptions ?? {})),
@@ -80,4 +79,10 @@ export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOption
     },
     destroy: () => host.destroy(),
   };
+}
+
+/** The public API of an instance, without the internal batch-id tracking (both entries hand out this). */
+export function publicApi(handle: LocalRankWithBatches): LocalRank {
+  const { trackBatch: _internal, ...api } = handle;
+  return api;
 }
