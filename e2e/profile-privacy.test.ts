@@ -110,7 +110,7 @@ describe('privacy of the stored profile', () => {
     await context.close();
   });
 
-  it('forget() leaves no LocalRank database; forget({ models: true }) also leaves no transformers-cache', async () => {
+  it('forget() leaves no LocalRank database; forget({ models: true }) also leaves no model cache', async () => {
     const context = await env.browser.newContext();
     const page = await context.newPage();
     const log = watch(context, page);
@@ -120,7 +120,7 @@ describe('privacy of the stored profile', () => {
     expect(tracked.result.accepted).toBe(5);
     const before = { databases: await databaseNames(page), caches: await cacheNames(page) };
     expect(before.databases).toContain('localrank:erase');
-    expect(before.caches).toContain('transformers-cache');
+    expect(before.caches).toEqual(['localrank-models']);
     // The model's embedding cache is sealed too.
     const sealed = await leaks(page, 'erase');
     expect(sealed.found).toEqual([]);
@@ -131,7 +131,7 @@ describe('privacy of the stored profile', () => {
     const afterForget = { databases: await databaseNames(page), caches: await cacheNames(page) };
     expect(afterForget.databases.filter((n) => n.startsWith('localrank'))).toEqual([]);
     // The model cache is kept unless asked for; LocalRank made no other cache.
-    expect(afterForget.caches).toEqual(['transformers-cache']);
+    expect(afterForget.caches).toEqual(['localrank-models']);
     const emptied = await page.evaluate(async () => {
       const lr = (window as any).lr;
       return { profile: await lr.profile(), exported: await lr.export() };

@@ -331,6 +331,14 @@ export interface ModelOptions {
   device?: 'auto' | 'wasm' | 'webgpu';
   /** Texts per inference call. Default 32. */
   batchSize?: number;
+  /**
+   * Version of the model files (any string: a release tag, a hash of the
+   * files). Model files are cached between visits; cached files of another
+   * version are not used, and are evicted once the new ones are stored. Change
+   * it whenever files at the same URL change; without it, cached files serve
+   * until `forget({ models: true })`.
+   */
+  version?: string;
 }
 
 /** Which encoder produced a vector and is serving now. */
@@ -537,6 +545,7 @@ export type ErrorCode =
   | 'INVALID_EVENT'
   | 'UNKNOWN_ITEM'
   | 'MODEL_LOAD_FAILED'
+  | 'MODEL_CACHE_FAILED'
   | 'INFERENCE_FAILED'
   | 'WORKER_CRASHED'
   | 'WORKER_UNAVAILABLE'

@@ -17,6 +17,7 @@ describe('readConfig (the script tag)', () => {
       'data-lr-model-base': 'https://assets.example/models/',
       'data-lr-model-device': 'wasm',
       'data-lr-model-dtype': 'q8',
+      'data-lr-model-version': '2024-06-01',
       'data-lr-runtime': 'https://assets.example/ort/',
       'data-lr-storage': 'memory',
       'data-lr-encrypt': '',
@@ -26,7 +27,7 @@ describe('readConfig (the script tag)', () => {
       auto: true,
       options: {
         namespace: 'shop',
-        model: { id: 'all-MiniLM-L6-v2', baseUrl: 'https://assets.example/models/', device: 'wasm', dtype: 'q8' },
+        model: { id: 'all-MiniLM-L6-v2', baseUrl: 'https://assets.example/models/', device: 'wasm', dtype: 'q8', version: '2024-06-01' },
         runtimeUrl: 'https://assets.example/ort/',
         storage: 'memory',
         encryptAtRest: true,

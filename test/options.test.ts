@@ -42,7 +42,7 @@ describe('resolveOptions', () => {
     const config = resolveOptions({
       namespace: 'shop_EU-2',
       storage: 'memory',
-      model: { id: 'my-model', baseUrl: 'https://cdn.example/models/', dtype: 'fp16', device: 'webgpu', batchSize: 8 },
+      model: { id: 'my-model', baseUrl: 'https://cdn.example/models/', dtype: 'fp16', device: 'webgpu', batchSize: 8, version: 'v2' },
       runtimeUrl: 'https://cdn.example/ort/',
       halfLifeDays: 0.5,
       embeddingCacheSize: 0,
@@ -55,7 +55,7 @@ describe('resolveOptions', () => {
     expect(config).toEqual({
       namespace: 'shop_EU-2',
       storage: 'memory',
-      model: { id: 'my-model', baseUrl: 'https://cdn.example/models/', dtype: 'fp16', device: 'webgpu', batchSize: 8 },
+      model: { id: 'my-model', baseUrl: 'https://cdn.example/models/', dtype: 'fp16', device: 'webgpu', batchSize: 8, version: 'v2' },
       runtimeUrl: 'https://cdn.example/ort/',
       eventWeights: DEFAULT_WEIGHTS,
       halfLifeDays: 0.5,
@@ -110,6 +110,7 @@ describe('resolveOptions', () => {
     rejects({ model: { device: 'cpu' } }, 'options.model.device');
     rejects({ model: { baseUrl: '' } }, 'options.model.baseUrl');
     rejects({ model: { baseUrl: 5 } }, 'options.model.baseUrl');
+    for (const version of ['', 3, 'v'.repeat(257)]) rejects({ model: { version } }, 'options.model.version');
     for (const batchSize of [0, -1, 1.5, Number.NaN, Infinity, '8']) rejects({ model: { batchSize } }, 'options.model.batchSize');
   });
 

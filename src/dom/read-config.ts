@@ -13,6 +13,7 @@ export const SCRIPT_ATTRIBUTES = [
   'data-lr-model-base',
   'data-lr-model-device',
   'data-lr-model-dtype',
+  'data-lr-model-version',
   'data-lr-runtime',
   'data-lr-storage',
   'data-lr-encrypt',
@@ -59,6 +60,8 @@ export function readConfig(read: AttributeReader, attributeNames: readonly strin
     if (device !== undefined) model.device = device as NonNullable<ModelOptions['device']>;
     const dtype = text(read, 'data-lr-model-dtype');
     if (dtype !== undefined) model.dtype = dtype as NonNullable<ModelOptions['dtype']>;
+    const version = text(read, 'data-lr-model-version');
+    if (version !== undefined) model.version = version;
     if (Object.keys(model).length > 0) options.model = model;
   }
   const runtimeUrl = text(read, 'data-lr-runtime');

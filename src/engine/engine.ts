@@ -18,6 +18,7 @@ import type {
 import type { DeviceEnvironment } from './encoder/backend.js';
 import { decideFromProbe, planDevice } from './encoder/backend.js';
 import { withCache } from './encoder/cache.js';
+import { deleteModelFileCaches } from './encoder/file-cache.js';
 import { createLexicalEncoder } from './encoder/lexical.js';
 import type { ModelSource } from './encoder/model.js';
 import type { Encoder } from './encoder/types.js';
@@ -164,10 +165,16 @@ export class Engine {
   }
 
   private async loadModel(m: Exclude<EngineConfig['model'], false>): Promise<EncoderInfo> {
+    let cacheWarned = false; // once per model, though a probe loads it twice
+    const onCacheWarning = (reason: string): void => {
+      if (!cacheWarned) this.emit('degraded', { code: 'MODEL_CACHE_FAILED', reason });
+      cacheWarned = true;
+    };
     const source = (device: BackendChoice['device'], ortBuild: 'wasm' | 'webgpu'): ModelSource => {
-      const s: ModelSource = { id: m.id, device, batchSize: m.batchSize, ortBuild, onProgress: (p) => this.emit('progress', p) };
+      const s: ModelSource = { id: m.id, device, batchSize: m.batchSize, ortBuild, onProgress: (p) => this.emit('progress', p), onCacheWarning };
       if (m.baseUrl !== undefined) s.baseUrl = m.baseUrl;
       if (m.dtype !== undefined) s.dtype = m.dtype;
+      if (m.version !== undefined) s.version = m.version;
       if (this.config.runtimeUrl !== undefined) s.runtimeUrl = this.config.runtimeUrl;
       return s;
     };
@@ -832,7 +839,7 @@ export class Engine {
     await this.log.clear(); // under the cross-tab lock, and tells the other tabs
     await this.storage.destroy();
     this.storage.close();
-    if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
+    if (models) await deleteModelFileCaches();
     // The catalogue is the host's data, not the person's: it stays, with what was derived from it alone
     // (lexical rows, vectors). The index goes: it also holds the items of the person's history.
     this.memo.clear();

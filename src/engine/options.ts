@@ -13,7 +13,7 @@ import { EVENT_TYPES } from './validate.js';
 export interface EngineConfig {
   namespace: string;
   storage: 'indexeddb' | 'memory';
-  model: { id: string; baseUrl?: string; dtype?: string; device: RequestedDevice; batchSize: number } | false;
+  model: { id: string; baseUrl?: string; dtype?: string; device: RequestedDevice; batchSize: number; version?: string } | false;
   runtimeUrl?: string;
   eventWeights: Record<EventType, number>;
   halfLifeDays: number;
@@ -64,9 +64,11 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     const device = m.device ?? 'auto';
     if (!DEVICES.includes(device)) bad('model.device', `must be one of ${DEVICES.join(', ')}`);
     if (m.baseUrl !== undefined && (typeof m.baseUrl !== 'string' || m.baseUrl.length === 0)) bad('model.baseUrl', 'must be a URL');
+    if (m.version !== undefined && (typeof m.version !== 'string' || m.version.length === 0 || m.version.length > 256)) bad('model.version', 'must be a string of 1 to 256 characters');
     model = { id, device, batchSize: positive('model.batchSize', m.batchSize, 32, { integer: true }) };
     if (m.baseUrl !== undefined) model.baseUrl = m.baseUrl;
     if (m.dtype !== undefined) model.dtype = m.dtype;
+    if (m.version !== undefined) model.version = m.version;
   }
 
   const eventWeights = { ...DEFAULT_EVENT_WEIGHTS };

@@ -2,7 +2,11 @@ import type { EncoderInfo, ProgressEvent } from '../../types.js';
 import { LocalRankError } from '../../errors.js';
 import type { Device } from './backend.js';
 import { isNodeRuntime, ORT_FILES } from './backend.js';
+import type { ModelFileCache } from './file-cache.js';
+import { createModelFileCache } from './file-cache.js';
 import { maxInputTokens, meanPoolNormalize } from './pooling.js';
+import type { RuntimeFiles } from './runtime.js';
+import { loadRuntime } from './runtime.js';
 import type { Encoder } from './types.js';
 
 /** Where the model and the runtime come from. URLs are absolute (the worker may run from a blob: URL). */
@@ -17,7 +21,11 @@ export interface ModelSource {
   batchSize: number;
   /** Absolute URL of the folder with ORT's wasm files (browser only). */
   runtimeUrl?: string;
+  /** The host's version of the model files: cached files of another version are replaced (browser only). */
+  version?: string;
   onProgress?: (event: ProgressEvent) => void;
+  /** The model file cache failed (missing, full, a corrupted entry): files came from the network. */
+  onCacheWarning?: (reason: string) => void;
 }
 
 type Transformers = typeof import('@huggingface/transformers');
@@ -59,13 +67,54 @@ function configureEnvironment(tf: Transformers, source: ModelSource): void {
     env.allowRemoteModels = false;
     env.localModelPath = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
   }
-  const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number } | undefined;
-  if (wasm && !isNodeRuntime()) {
-    // Without our own runtime URL transformers.js would fetch ORT from a public CDN: refuse instead.
-    if (!source.runtimeUrl) throw new Error('runtimeUrl is not set and cannot be derived; set options.runtimeUrl to the folder with the ORT files');
-    const files = ORT_FILES[source.ortBuild];
-    wasm.wasmPaths = { mjs: new URL(files.mjs, source.runtimeUrl).href, wasm: new URL(files.wasm, source.runtimeUrl).href };
+}
+
+type WasmEnv = { wasmPaths?: unknown; wasmBinary?: ArrayBuffer };
+
+/** The runtime is loaded once per worker: ONNX Runtime initialises its WebAssembly once. */
+let runtimeReady: { mjs: string; done: Promise<void> } | undefined;
+
+/**
+ * Browser only: model files and ONNX Runtime's files come through LocalRank's
+ * checked, versioned cache (transformers.js's own caches are turned off), and
+ * ORT's files from the host's runtimeUrl, never from a CDN the host did not choose.
+ */
+async function prepareBrowser(tf: Transformers, source: ModelSource): Promise<void> {
+  const { env } = tf;
+  const onnx = env.backends.onnx as { wasm?: WasmEnv; versions?: { web?: string } };
+  // Without our own runtime URL transformers.js would fetch ORT from a public CDN: refuse instead.
+  if (!source.runtimeUrl) throw new Error('runtimeUrl is not set and cannot be derived; set options.runtimeUrl to the folder with the ORT files');
+  const runtimeFolder = new URL('./', source.runtimeUrl).href;
+  const cache = createModelFileCache({
+    groups: [
+      { prefix: new URL(`${source.id}/`, env.remoteHost).href, version: source.version ?? '' },
+      // ORT's JavaScript (bundled in the worker) must match its wasm exactly: its version keys the cached files.
+      { prefix: runtimeFolder, version: `onnxruntime-web@${onnx.versions?.web ?? 'unknown'}` },
+    ],
+    onWarning: (reason) => source.onCacheWarning?.(reason),
+  });
+  env.useBrowserCache = false;
+  env.useWasmCache = false;
+  env.useCustomCache = true;
+  env.customCache = cache.transformers;
+  const files = ORT_FILES[source.ortBuild];
+  const urls: RuntimeFiles = { mjs: new URL(files.mjs, runtimeFolder).href, wasm: new URL(files.wasm, runtimeFolder).href };
+  if (runtimeReady?.mjs !== urls.mjs) {
+    const done = setRuntime(onnx.wasm, urls, cache, env.fetch);
+    runtimeReady = { mjs: urls.mjs, done };
+    // A failed load (the network, say) is tried again by the next model load.
+    done.catch(() => {
+      if (runtimeReady?.done === done) runtimeReady = undefined;
+    });
   }
+  await runtimeReady.done;
+}
+
+async function setRuntime(wasm: WasmEnv | undefined, urls: RuntimeFiles, cache: ModelFileCache, fetchFile: (url: string) => Promise<Response>): Promise<void> {
+  if (!wasm) return;
+  const runtime = await loadRuntime(urls, cache, fetchFile);
+  wasm.wasmBinary = runtime.wasmBinary;
+  wasm.wasmPaths = { mjs: runtime.factoryUrl, wasm: urls.wasm };
 }
 
 function progressReporter(onProgress: ModelSource['onProgress']): ((p: unknown) => void) | undefined {
@@ -109,6 +158,7 @@ export async function loadModelEncoder(source: ModelSource): Promise<Encoder> {
   try {
     const tf = await loadTransformers();
     configureEnvironment(tf, source);
+    if (!isNodeRuntime()) await prepareBrowser(tf, source);
     const options: Record<string, unknown> = { device: source.device };
     if (source.dtype) options['dtype'] = source.dtype;
     const progress = progressReporter(source.onProgress);
