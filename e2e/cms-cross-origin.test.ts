@@ -42,6 +42,7 @@ beforeAll(async () => {
     '/shop/csp-allowlist.html': page(() => fromAssets(asset), () => allowlistPolicy(asset)),
     '/shop/csp-nonce.html': page(() => fromAssets(asset, nonce), () => noncePolicy(asset, nonce)),
     '/shop/csp-no-blob.html': page(() => fromAssets(asset), () => allowlistPolicy(asset).replace(' blob: ', ' ')),
+    '/shop/csp-no-wasm.html': page(() => fromAssets(asset), () => allowlistPolicy(asset).replace(" 'wasm-unsafe-eval'", '')),
     '/shop/cms-shop.html': page(() => fromAssets(asset)),
     '/csp-report': (req, res) => {
       let body = '';
@@ -111,17 +112,45 @@ describe('script tag driven by markup, served from another origin', () => {
     });
   }
 
-  it('a policy without blob: in script-src stops the model (the runtime factory is a blob: module), and the violation is reported', async () => {
-    // Proves the test above can fail: the same page, one source fewer.
+  it('a policy without blob: in script-src still serves the model: the factory comes from runtimeUrl, and the refusal is reported once, not on the next visit', async () => {
     reports.length = 0;
     const context = await browser.newContext();
     const tab = await newPage(context);
     const messages = consoleOf(tab);
     await tab.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
+    await waitForRendered(tab, '#for-you');
+    await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+    // The factory module's blob: import was refused (and reported); the one from runtimeUrl is allowed.
+    await expect.poll(() => reports.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(reports.join('\n')).toMatch(/script-src/);
+    expect(reports.join('\n')).toMatch(/"blocked-uri":"blob"/);
+    expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([]);
+
+    // Next visit: no violation, and only the factory module (24 KB) is fetched; the wasm and the model come from the cache.
+    reports.length = 0;
+    const next = await newPage(context);
+    const log = watch(context, next);
+    await next.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
+    await waitForRendered(next, '#for-you');
+    await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(next, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+    expect(log.requests.filter((u) => u.includes('/models/') || u.includes('/ort/')).map((u) => new URL(u).pathname)).toEqual(['/dist/ort/ort-wasm-simd-threaded.mjs']);
+    await next.waitForTimeout(500); // reports are posted asynchronously
+    expect(reports).toEqual([]);
+    await context.close();
+  });
+
+  it("a policy without 'wasm-unsafe-eval' stops the model, and the violation is reported", async () => {
+    // Proves the tests above can fail: the same page, one source fewer.
+    reports.length = 0;
+    const context = await browser.newContext();
+    const tab = await newPage(context);
+    const messages = consoleOf(tab);
+    await tab.goto(`${pageOrigin.url}/shop/csp-no-wasm.html`);
     await expect.poll(() => messages.warnings.filter((w) => w.includes('MODEL_LOAD_FAILED')).length, { timeout: 30_000 }).toBe(1);
     await waitForRendered(tab, '#for-you'); // the lexical encoder still serves the slot
     await expect.poll(() => reports.length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(reports.join('\n')).toContain('script-src');
+    expect(reports.join('\n')).toMatch(/"blocked-uri":"wasm-eval"/);
     await context.close();
   });
 });
