@@ -198,6 +198,13 @@ describe('runtime files through the cache', () => {
     expect(later.requests).toEqual([]); // the wasm and the factory's copy are cached; ORT imports the factory by URL
   });
 
+  it('a page served in place of the wasm (a single-page app fallback) rejects and is not cached', async () => {
+    const store = new MemoryCache();
+    const fallback = async (url: string): Promise<Response> => (url === files.wasm ? new Response('<!doctype html><title>Shop</title>') : new Response(served[url]!.slice()));
+    await expect(loadRuntime(files, setup(undefined, store).cache, fallback, async () => undefined)).rejects.toThrow(`${files.wasm} is not WebAssembly (it starts with "<!doctype html><")`);
+    expect(store.entries.has(files.wasm)).toBe(false);
+  });
+
   it('a runtime file the server does not have rejects, naming it', async () => {
     const missing = { ...files, wasm: `${RUNTIME}missing.wasm` };
     await expect(loadRuntime(missing, setup().cache, network().fetchFile, async () => undefined)).rejects.toThrow(`${RUNTIME}missing.wasm answered 404 Not Found`);

@@ -31,19 +31,29 @@ const importModule: ImportModule = (url) => import(/* @vite-ignore */ url);
 /** A marker entry under the runtime's folder (versioned with it): this environment refused the blob: import. */
 const blobRefusedMarker = (files: RuntimeFiles): string => `${files.mjs}?localrank=blob-import-refused`;
 
-async function cachedOrFetched(url: string, cache: ModelFileCache, fetchFile: Fetch): Promise<Uint8Array> {
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+/** A server that answers a missing file with a page (a single-page app's fallback) must not get that page cached. */
+function expectWasm(url: string, bytes: Uint8Array): void {
+  if (WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new Error(`${url} is not WebAssembly (it starts with ${JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 16)))})`);
+  }
+}
+
+async function cachedOrFetched(url: string, cache: ModelFileCache, fetchFile: Fetch, check?: (url: string, bytes: Uint8Array) => void): Promise<Uint8Array> {
   const cached = await cache.read(url);
   if (cached) return cached;
   const response = await fetchFile(url);
   if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
+  check?.(url, bytes);
   await cache.write(url, bytes);
   return bytes;
 }
 
 export async function loadRuntime(files: RuntimeFiles, cache: ModelFileCache, fetchFile: Fetch, load: ImportModule = importModule): Promise<LoadedRuntime> {
   const [wasm, factory, refused] = await Promise.all([
-    cachedOrFetched(files.wasm, cache, fetchFile),
+    cachedOrFetched(files.wasm, cache, fetchFile, expectWasm),
     cachedOrFetched(files.mjs, cache, fetchFile),
     cache.read(blobRefusedMarker(files)),
   ]);
