@@ -21,6 +21,7 @@ const ITEMS = [
 ];
 
 interface Visit {
+  encoder: string;
   /** From createLocalRank() to the first ranking the model served, in ms. */
   msToModelRanking: number;
   ranking: Array<{ id: string; score: number }>;
@@ -50,6 +51,7 @@ async function visit(page: Page, server: RunningServer, model: Record<string, un
     const ranked = await w.lr.rank(['boot', 'pan', 'knife']);
     if (ranked.encoder.kind !== 'model') throw new Error(`ranked by ${ranked.encoder.id}`);
     return {
+      encoder: ranked.encoder.id,
       msToModelRanking: performance.now() - w.__createdAt,
       ranking: ranked.items.map((r: { id: string; score: number }) => ({ id: r.id, score: r.score })),
       progress: events.filter((e) => e.type === 'progress').map((e) => e.payload),
@@ -122,6 +124,8 @@ describe('model and runtime files cached between visits', () => {
       const versioned = await cacheEntries(page);
       expect(versioned).toEqual(unversioned.map((e) => (e.path.startsWith('/models/') ? { ...e, version: '2024-06' } : e)));
       expect(visits[2]!.ranking).toEqual(visits[0]!.ranking);
+      // Vectors of the new version are its own: cached embeddings and interests of the old one do not mix in.
+      expect(visits.map((v) => v.encoder)).toEqual([`model:${FIXTURE_MODEL}`, `model:${FIXTURE_MODEL}`, `model:${FIXTURE_MODEL}@2024-06`]);
       console.log(`[model-cache] time to the first model ranking (fixture model, Chromium): first visit ${visits[0]!.msToModelRanking.toFixed(0)} ms, second ${visits[1]!.msToModelRanking.toFixed(0)} ms`);
     } finally {
       await profile.context.close().catch(() => undefined);

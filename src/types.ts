@@ -336,14 +336,16 @@ export interface ModelOptions {
    * files). Model files are cached between visits; cached files of another
    * version are not used, and are evicted once the new ones are stored. Change
    * it whenever files at the same URL change; without it, cached files serve
-   * until `forget({ models: true })`.
+   * until `forget({ models: true })`. With a version the encoder id is
+   * `model:<id>@<version>`: vectors of another version (cached embeddings,
+   * interests, precomputed item vectors) are not mixed with this one's.
    */
   version?: string;
 }
 
 /** Which encoder produced a vector and is serving now. */
 export interface EncoderInfo {
-  /** Stable id stored with every vector: `lexical:v1:<dim>` or `model:<model id>`. */
+  /** Stable id stored with every vector: `lexical:v1:<dim>`, `model:<model id>`, or `model:<model id>@<version>` with `model.version`. */
   id: string;
   kind: 'lexical' | 'model';
   dimension: number;

@@ -31,6 +31,12 @@ describe('model encoder (transformers.js in Node, fixture model)', () => {
     await encoder.dispose?.();
   });
 
+  it('with a version, the version is part of the encoder id (vectors of another version never mix)', async () => {
+    const encoder = await loadModelEncoder(source({ dtype: 'q8', version: '2024-06' }));
+    expect(encoder.info.id).toBe(`model:${MODEL}@2024-06`);
+    await encoder.dispose?.();
+  });
+
   it('returns vectors in input order although batches are grouped by length', async () => {
     const encoder = await loadModelEncoder(source({ dtype: 'fp32', batchSize: 3 }));
     const texts = reference.texts.map((t) => t.text).reverse();

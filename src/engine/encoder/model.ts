@@ -192,7 +192,8 @@ export async function loadModelEncoder(source: ModelSource): Promise<Encoder> {
     throw new LocalRankError('MODEL_LOAD_FAILED', `Model "${source.id}" loaded but cannot run: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  const info: EncoderInfo = { id: `model:${source.id}`, kind: 'model', dimension, device: source.device };
+  // Vectors of another version of the model are of another space: the version is part of the encoder's identity.
+  const info: EncoderInfo = { id: `model:${source.id}${source.version === undefined ? '' : `@${source.version}`}`, kind: 'model', dimension, device: source.device };
   if (source.dtype) info.dtype = source.dtype;
 
   return {
