@@ -26,7 +26,8 @@ export type Fetch = (url: string) => Promise<Response>;
 /** `import()` of a URL; injected so a test can refuse `blob:` as a CSP would. */
 export type ImportModule = (url: string) => Promise<unknown>;
 
-const importModule: ImportModule = (url) => import(/* @vite-ignore */ url);
+// The URL is only known at run time: neither this build nor a consumer's bundler may resolve it.
+const importModule: ImportModule = (url) => import(/* webpackIgnore: true */ /* @vite-ignore */ url);
 
 /** A marker entry under the runtime's folder (versioned with it): this environment refused the blob: import. */
 const blobRefusedMarker = (files: RuntimeFiles): string => `${files.mjs}?localrank=blob-import-refused`;
