@@ -523,7 +523,7 @@ export interface ExportedData {
 
 /** Options of {@link LocalRank.forget}. */
 export interface ForgetOptions {
-  /** Also delete the cached model and runtime files (the `transformers-cache` Cache API store). Default false. */
+  /** Also delete the cached model and runtime files (the `localrank-models` Cache API store). Default false. */
   models?: boolean;
 }
 
