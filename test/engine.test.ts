@@ -414,6 +414,30 @@ describe('Engine: rank', () => {
     expect(top.reasons).toContainEqual({ kind: 'similar_to_history', text: 'Because you viewed shoe alpha', itemId: 'shoeA' });
   });
 
+  // The history behind the reasons is kept between rankings: it must follow new events, renamed items and time.
+  it('reasons follow the history: a new event, a re-upserted title, and time passing between rankings', async () => {
+    const { engine, clock } = await setup();
+    const catalogue = [item('shoeA', 'shoe alpha'), item('knifeA', 'knife alpha'), item('shoeB', 'shoe beta'), item('knifeB', 'knife beta'), item('X', 'shoe knife')];
+    await engine.upsertItems(catalogue);
+    const historyReason = (r: RankResult, id: string) => byId(r, id).reasons.find((x) => x.kind === 'similar_to_history');
+    await engine.track({ type: 'view', itemId: 'shoeA' }, 'b1');
+    expect(historyReason(await engine.rank(['shoeB', 'knifeB']), 'shoeB')?.itemId).toBe('shoeA');
+    expect(historyReason(await engine.rank(['shoeB', 'knifeB']), 'knifeB')).toBeUndefined();
+
+    await engine.track({ type: 'click', itemId: 'knifeA' }, 'b2');
+    expect(historyReason(await engine.rank(['shoeB', 'knifeB']), 'knifeB')).toEqual({ kind: 'similar_to_history', text: 'Because you clicked knife alpha', itemId: 'knifeA' });
+
+    await engine.upsertItems([item('knifeA', 'knife gamma')]);
+    expect(historyReason(await engine.rank(['shoeB', 'knifeB']), 'knifeB')?.text).toBe('Because you clicked knife gamma');
+
+    // X is as close to shoeA as to knifeA: the click (weight 2) names knifeA, until a later view of shoeA outweighs it.
+    expect(historyReason(await engine.rank(['X', 'shoeB']), 'X')?.itemId).toBe('knifeA');
+    clock.advance(20 * DAY);
+    expect(historyReason(await engine.rank(['X', 'shoeB']), 'X')?.itemId).toBe('knifeA');
+    await engine.track([{ type: 'view', itemId: 'shoeA' }], 'b3');
+    expect(historyReason(await engine.rank(['X', 'shoeB']), 'X')?.itemId).toBe('shoeA');
+  });
+
   it('names the history item with the largest weight x similarity', async () => {
     const { engine } = await setup();
     await engine.upsertItems([

@@ -110,6 +110,8 @@ export class Engine {
   private readonly catalog = new Map<string, Item>();
   /** What ranking reads per item (text, popularity, lexical rows, vectors), by slot in typed arrays. */
   private index!: ItemIndex;
+  /** {@link historyFor}'s last answer and what it was computed from. */
+  private history: { key: { events: readonly unknown[]; encoder: Encoder; index: ItemIndex; revision: number }; vectors: HistoryVector[] } | null = null;
   private lexical: Encoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -440,11 +442,25 @@ export class Engine {
     return { interests, session: session && session.strength > 0 ? session : null };
   }
 
-  /** The history items, one entry per item with its summed decayed weight and strongest verb, in the encoder's space (for reasons). */
+  /**
+   * The history items, one entry per item with its summed decayed weight and
+   * strongest verb, in the encoder's space (for reasons). Kept until the log,
+   * the encoder or an item changes: decay scales every weight by the same
+   * factor as time passes, and the reasons only compare weights with each
+   * other, so weights taken at an earlier `now` name the same items.
+   */
   private async historyFor(encoder: Encoder, now: number): Promise<HistoryVector[]> {
+    const key = { events: this.log.events, encoder, index: this.index, revision: this.index.revision };
+    const cached = this.history;
+    if (cached && cached.key.events === key.events && cached.key.encoder === key.encoder && cached.key.index === key.index && cached.key.revision === key.revision) {
+      return cached.vectors;
+    }
     const entries = [...this.historyWeights(now).values()];
     const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
-    return entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+    const history = entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
+    // Embedding may have changed the index (new slots): key on what it is now.
+    this.history = { key: { ...key, revision: this.index.revision }, vectors: history };
+    return history;
   }
 
   /** The history items with their summed decayed event weight and strongest verb. */

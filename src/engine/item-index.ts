@@ -39,6 +39,7 @@ export class ItemIndex {
   private normGeneration = 1;
   private normWeights: Float32Array | null = null;
   private lexUsed = 0;
+  private changes = 0;
   private lexLive = 0;
   /** Document frequencies of the lexical buckets over the rows held (see ranking/idf.ts). */
   readonly lexicalFrequencies: DocumentFrequencies;
@@ -57,6 +58,11 @@ export class ItemIndex {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** Grows whenever a slot is added or takes in a changed item, so callers can tell whether what they derived is current. */
+  get revision(): number {
+    return this.changes;
   }
 
   /** The slot of each item, adding new ones and taking in changed ones (a different object for the same id). */
@@ -78,6 +84,7 @@ export class ItemIndex {
       return known;
     }
     const slot = known ?? this.items.length;
+    this.changes++;
     if (known === undefined) {
       this.slotById.set(item.id, slot);
       this.grow(slot + 1);
