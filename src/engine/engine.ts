@@ -3,6 +3,7 @@ import type {
   BackendChoice,
   Candidate,
   EncoderInfo,
+  EnvironmentReport,
   EventType,
   ExportedData,
   ForgetOptions,
@@ -15,6 +16,7 @@ import type {
   StoredEvent,
   TrackResult,
 } from '../types.js';
+import type { ChosenPath, LowMemoryThresholds, RequestedModel } from './capabilities.js';
 import type { DeviceEnvironment } from './encoder/backend.js';
 import { decideFromProbe, planDevice } from './encoder/backend.js';
 import { withCache } from './encoder/cache.js';
@@ -65,6 +67,11 @@ export interface EngineDependencies extends StorageDependencies {
   loadModel(source: ModelSource): Promise<Encoder>;
   deviceEnvironment(): DeviceEnvironment;
   now(): number;
+  /**
+   * Detects what the environment offers and chooses the path (capabilities.ts).
+   * Absent outside a browser (Node: tests, CLI, eval), where the options are followed as given.
+   */
+  environment?(model: RequestedModel, lowMemory: LowMemoryThresholds | null): Promise<{ capabilities: EnvironmentReport['capabilities']; path: ChosenPath }>;
 }
 
 export type Emit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]) => void;
@@ -115,6 +122,8 @@ export class Engine {
   /** Vectors by encoder id, then by text: history and candidates are embedded once per encoder. */
   private readonly memo = new Map<string, Map<string, Float32Array>>();
   private initialised = false;
+  /** What the environment offers and the path chosen; null outside a browser. */
+  private environment: EnvironmentReport | null = null;
   /** The last rankings served while learning is on, by ranking id, for linking feedback (memory only). */
   private readonly shown = new RecentRankings();
   /** Ranking ids are `<random prefix>-<counter>`: ids from an earlier worker never match this one's. */
@@ -129,10 +138,20 @@ export class Engine {
     if (emit) this.emit = emit;
     this.summaryConfig = resolveSummaryConfig({ eventWeights: this.config.eventWeights, halfLifeDays: this.config.halfLifeDays });
     this.index = this.newIndex();
-    await this.openStorage();
+    const requested: RequestedModel = this.config.model && { device: this.config.model.device, ...(this.config.model.dtype !== undefined ? { dtype: this.config.model.dtype } : {}) };
+    const [detected] = await Promise.all([this.deps.environment?.(requested, this.config.lowMemory), this.openStorage()]);
     this.initialised = true;
+    let model = this.config.model;
+    let deviceReason: string | undefined;
+    if (detected) {
+      const { deviceReason: why, ...path } = detected.path;
+      deviceReason = why;
+      this.environment = { capabilities: detected.capabilities, path: { ...path, storage: this.storage.kind } };
+      this.emit('environment', this.environment);
+      if (model) model = path.model ? { ...model, ...path.model } : false;
+    }
     this.emit('encoder', this.lexical.info);
-    if (this.config.model) this.modelSettled = this.loadModel(this.config.model);
+    if (model) this.modelSettled = this.loadModel(model, deviceReason);
     return { encoder: this.lexical.info, storage: this.storage.kind };
   }
 
@@ -163,7 +182,8 @@ export class Engine {
     return this.model ?? this.lexical;
   }
 
-  private async loadModel(m: Exclude<EngineConfig['model'], false>): Promise<EncoderInfo> {
+  /** Loads the model (`deviceReason`: why the capability ladder changed the requested device, for the `backend` event). */
+  private async loadModel(m: Exclude<EngineConfig['model'], false>, deviceReason?: string): Promise<EncoderInfo> {
     const source = (device: BackendChoice['device'], ortBuild: 'wasm' | 'webgpu'): ModelSource => {
       const s: ModelSource = { id: m.id, device, batchSize: m.batchSize, ortBuild, onProgress: (p) => this.emit('progress', p) };
       if (m.baseUrl !== undefined) s.baseUrl = m.baseUrl;
@@ -176,7 +196,7 @@ export class Engine {
       let encoder: Encoder;
       let choice: BackendChoice;
       if (plan.kind === 'fixed') {
-        choice = plan.choice;
+        choice = deviceReason !== undefined && plan.choice.device === m.device ? { ...plan.choice, reason: deviceReason } : plan.choice;
         encoder = await this.deps.loadModel(source(choice.device, choice.device === 'webgpu' ? 'webgpu' : 'wasm'));
       } else {
         const key = `backend:${m.id}:${m.dtype ?? 'default'}:${plan.adapterKey}`;
@@ -802,6 +822,7 @@ export class Engine {
         events: events.length,
         bytes: this.log.usage(),
       },
+      ...(this.environment ? { environment: structuredClone(this.environment) } : {}),
     };
   }
 
@@ -849,6 +870,7 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.model?.dispose?.();
     this.model = null;
+    this.storage?.close(); // the cross-tab channel: an engine on the page outlives no worker that would close it
   }
 }
 
