@@ -340,3 +340,50 @@ describe('the engine on the chosen path', () => {
     expect((await engine.profile()).environment).toBeUndefined();
   });
 });
+
+describe('the engine on the page', () => {
+  const items = Array.from({ length: 1200 }, (_, i) => ({ id: `i${i}`, title: ['trail running shoes', 'cast iron pan', 'rain jacket'][i % 3]! + ` ${i}`, popularity: i % 17 }));
+  const engineWith = async (yieldToHost?: () => Promise<void>) => {
+    const engine = new Engine({
+      openStore: () => createMemoryStore(),
+      storageWorks: () => Promise.resolve(true),
+      loadModel: () => Promise.reject(new Error('unused')),
+      deviceEnvironment: () => ({ isNode: false }),
+      now: () => Date.UTC(2026, 0, 15),
+      ...(yieldToHost ? { yieldToHost } : {}),
+    });
+    await engine.init({ model: false });
+    return engine;
+  };
+
+  it('computes the lexical rows of a large upsert in slices, yielding to the page between them, and ranks as in a worker', async () => {
+    const yieldToHost = vi.fn(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+    const sliced = await engineWith(yieldToHost);
+    const whole = await engineWith();
+    await Promise.all([sliced.upsertItems(items), whole.upsertItems(items)]);
+    expect(yieldToHost).toHaveBeenCalledTimes(2); // 1,200 items: slices of 500, 500 and 200
+    for (const engine of [sliced, whole]) await engine.track({ type: 'view', itemId: 'i0' }, 'b1');
+    const ids = items.map((i) => i.id).slice(1);
+    const [a, b] = await Promise.all([sliced.rank(ids, { k: 20 }), whole.rank(ids, { k: 20 })]);
+    expect(a.items.map((i) => [i.id, i.score])).toEqual(b.items.map((i) => [i.id, i.score]));
+  });
+
+  it('a forget() between two slices leaves a consistent index (the rest computed when next needed)', async () => {
+    let yielded = 0;
+    let release: () => void = () => undefined;
+    const engine = await engineWith(() => {
+      yielded++;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    const upsert = engine.upsertItems(items);
+    await vi.waitFor(() => expect(yielded).toBe(1));
+    await engine.forget({});
+    release();
+    await expect(upsert).resolves.toEqual({ count: 1200 });
+    expect(yielded).toBe(1); // the upsert stopped slicing: its index is gone
+    // Items of the later slices (no lexical row yet) still rank, their rows computed now: shoes first after viewing shoes.
+    await engine.track({ type: 'view', itemId: 'i0' }, 'b1');
+    const ranked = await engine.rank(['i1100', 'i1101', 'i1102'], {});
+    expect(ranked.items[0]!.id).toBe('i1101');
+  });
+});

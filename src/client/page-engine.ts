@@ -61,7 +61,8 @@ export function startEngineOnPage(load: LoadEngine, schedule: Scheduler = whenId
   load().then(
     ({ createEngineApi }) => {
       if (stopped) return;
-      const { api } = createEngineApi();
+      // Long work (the lexical rows of a large upsert) yields to the page between slices too.
+      const { api } = createEngineApi({ yieldToHost: () => new Promise<void>((resolve) => schedule(() => resolve())) });
       dispose = api.dispose;
       const sliced: Endpoint = {
         postMessage: (message: unknown, transfer?: Transferable[]) => port2.postMessage(message, transfer ?? []),

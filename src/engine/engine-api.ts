@@ -20,6 +20,8 @@ export interface EngineHost {
   defaultRuntimeUrl?: () => string | undefined;
   /** What to assume when `init` gets no page facts (the engine driven directly, by tests and benchmarks). */
   defaultFacts?: () => PageFacts;
+  /** Lets the page run between slices of long work, where the engine shares its thread. */
+  yieldToHost?: () => Promise<void>;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createEngineApi(host: EngineHost = {}) {
     deviceEnvironment: () => gpu,
     environment: (model, lowMemory) => detectEnvironment(currentScope(storageWorks, gpu), page ?? host.defaultFacts?.() ?? readPageFacts('none'), model, lowMemory),
     now: () => Date.now(),
+    ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
   });
 
   let emitToPage: Emit = () => undefined;

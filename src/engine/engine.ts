@@ -72,6 +72,8 @@ export interface EngineDependencies extends StorageDependencies {
    * Absent outside a browser (Node: tests, CLI, eval), where the options are followed as given.
    */
   environment?(model: RequestedModel, lowMemory: LowMemoryThresholds | null): Promise<{ capabilities: EnvironmentReport['capabilities']; path: ChosenPath }>;
+  /** Lets the thread the engine shares with the page run between slices of long work; absent in a worker. */
+  yieldToHost?(): Promise<void>;
 }
 
 export type Emit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]) => void;
@@ -82,6 +84,8 @@ export interface InitResult {
 }
 
 const MAX_BATCH = 10_000;
+/** Items whose lexical rows are computed between two yields to the page (the engine on the main thread: about 20 ms). */
+const LEXICAL_SLICE = 500;
 const MAX_CANDIDATES = 100_000;
 /** In-memory vectors of non-item texts (queries) kept per encoder; beyond this the oldest go. */
 const MAX_MEMO = 5_000;
@@ -412,10 +416,20 @@ export class Engine {
 
   /** Makes sure the slots have their lexical rows. */
   private async ensureLexical(slots: Int32Array): Promise<void> {
-    const missing = this.index.missingLexical(slots);
-    if (missing.length === 0) return;
-    const dense = await this.lexical.embed(missing.map((i) => this.index.text(slots[i]!)));
-    missing.forEach((i, j) => this.index.setLexical(slots[i]!, sparsify(dense[j]!)));
+    const index = this.index;
+    const missing = index.missingLexical(slots);
+    const step = this.deps.yieldToHost ? LEXICAL_SLICE : Math.max(1, missing.length);
+    for (let from = 0; from < missing.length; from += step) {
+      if (from > 0) {
+        await this.deps.yieldToHost!();
+        if (this.index !== index) return; // forget() replaced the index meanwhile: rows are computed when next needed
+      }
+      // Another call may have computed some of these while this one yielded.
+      const part = Int32Array.from(missing.slice(from, from + step), (i) => slots[i]!);
+      const todo = index.missingLexical(part);
+      const dense = await this.lexical.embed(todo.map((i) => index.text(part[i]!)));
+      todo.forEach((i, j) => index.setLexical(part[i]!, sparsify(dense[j]!)));
+    }
   }
 
   /** Makes sure the slots have vectors in a model's space: precomputed by that model, or embedded once. */
