@@ -14,15 +14,24 @@ import type { PageLog } from './harness.js';
 // Every response carries this policy: inline scripts and WebAssembly allowed, workers forbidden.
 const NO_WORKERS = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'; connect-src 'self'";
 
+// Trusted Types: a worker URL must be a TrustedScriptURL, so `new Worker(blobUrl)` throws.
+const TRUSTED_TYPES = "require-trusted-types-for 'script'";
+
 let browser: Browser;
 let server: RunningServer;
 let noWorkers: RunningServer;
+let trustedTypes: RunningServer;
 beforeAll(async () => {
-  [browser, server, noWorkers] = await Promise.all([launch(), serve(), startServer({ headers: { 'Content-Security-Policy': NO_WORKERS } })]);
+  [browser, server, noWorkers, trustedTypes] = await Promise.all([
+    launch(),
+    serve(),
+    startServer({ headers: { 'Content-Security-Policy': NO_WORKERS } }),
+    startServer({ headers: { 'Content-Security-Policy': TRUSTED_TYPES } }),
+  ]);
 });
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([server?.close(), noWorkers?.close()]);
+  await Promise.all([server?.close(), noWorkers?.close(), trustedTypes?.close()]);
 });
 
 const CATEGORIES = ['Shoes > Running', 'Kitchen > Cookware', 'Outdoor > Jackets'];
@@ -137,13 +146,28 @@ describe('no worker: the engine runs on the page, in idle slices', () => {
     await page.waitForFunction(() => (window as any).__pageReady === true);
     const outcome = await rankAfterViews(page, { namespace: 'ladder-no-worker-iife', model: false });
 
-    expect(outcome.environment.capabilities.worker).toBe('none');
+    expect(outcome.environment.capabilities).toMatchObject({ worker: 'none', workerError: expect.stringContaining('Worker constructor threw') });
     expect(outcome.environment.path).toMatchObject({ thread: 'main-thread', encoder: 'lexical', storage: 'indexeddb' });
     expect(outcome.profileEnvironment).toEqual(outcome.environment);
     expectShoesFirst(outcome);
     expect(log.requests.filter((u) => u.endsWith('/dist/localrank.page-engine.js'))).toHaveLength(1);
     expect(await page.evaluate(() => (window as any).__errors)).toEqual([]);
     expectOnlyOwnRequests(log, server.url);
+    await context.close();
+  });
+
+  it('script-tag build under Trusted Types: the blob: worker is refused (the constructor throws), the engine runs on the page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const log = watch(context, page);
+    await page.goto(`${trustedTypes.url}/e2e/pages/profile-iife-inner.html`);
+    await page.waitForFunction(() => (window as any).__pageReady === true);
+    const outcome = await rankAfterViews(page, { namespace: 'ladder-trusted-types', model: false });
+    expect(outcome.environment.capabilities.workerError).toMatch(/Worker constructor threw: .*TrustedScriptURL/);
+    expect(outcome.environment.path).toMatchObject({ thread: 'main-thread', encoder: 'lexical' });
+    expectShoesFirst(outcome);
+    expect(await page.evaluate(() => (window as any).__errors)).toEqual([]);
+    expectOnlyOwnRequests(log, trustedTypes.url);
     await context.close();
   });
 
