@@ -333,6 +333,21 @@ describe('the engine on the chosen path', () => {
     expect(emitted.map((e) => e.type)).toEqual(['degraded', 'environment', 'encoder']);
   });
 
+  it('a detection that fails (globals broken by the page) does not stop the engine: the options are followed, nothing is reported', async () => {
+    const emitted: Emitted = [];
+    const engine = new Engine({
+      openStore: () => createMemoryStore(),
+      storageWorks: () => Promise.resolve(true),
+      loadModel: () => Promise.reject(new Error('unused')),
+      deviceEnvironment: () => ({ isNode: false }),
+      now: () => 0,
+      environment: () => Promise.reject(new TypeError('navigator.locks.query is not a function')),
+    });
+    await expect(engine.init({ model: false }, (type, payload) => emitted.push({ type, payload }))).resolves.toMatchObject({ storage: 'indexeddb' });
+    expect(emitted.map((e) => e.type)).toEqual(['encoder']);
+    expect((await engine.profile()).environment).toBeUndefined();
+  });
+
   it('outside a browser (no environment dependency: Node, the CLI, eval) the options are followed and nothing is reported', async () => {
     const { engine, sources, emitted } = await engineOn({ ...PAGE, deviceMemoryGb: 0.25 }, {}, false);
     expect(sources.map((s) => s.device)).toEqual(['wasm']);

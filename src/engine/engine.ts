@@ -143,7 +143,8 @@ export class Engine {
     this.summaryConfig = resolveSummaryConfig({ eventWeights: this.config.eventWeights, halfLifeDays: this.config.halfLifeDays });
     this.index = this.newIndex();
     const requested: RequestedModel = this.config.model && { device: this.config.model.device, ...(this.config.model.dtype !== undefined ? { dtype: this.config.model.dtype } : {}) };
-    const [detected] = await Promise.all([this.deps.environment?.(requested, this.config.lowMemory), this.openStorage()]);
+    // Detection never stops the engine: should it fail (a hostile page's globals), the options are followed as given.
+    const [detected] = await Promise.all([this.deps.environment?.(requested, this.config.lowMemory).catch(() => undefined), this.openStorage()]);
     this.initialised = true;
     let model = this.config.model;
     let deviceReason: string | undefined;
