@@ -59,7 +59,8 @@ export class WorkerHost {
   private spawn: SpawnWorker;
   /** The page fallback, until it is used. */
   private onPage: SpawnWorker | null;
-  private worker: Capabilities['worker'];
+  /** What the engine runs in, for the capability report. */
+  private workerKind: Capabilities['worker'];
   private workerError: string | undefined;
   readonly ready: Promise<void>;
 
@@ -70,7 +71,7 @@ export class WorkerHost {
   ) {
     this.spawn = launch.spawn;
     this.onPage = launch.onPage ?? null;
-    this.worker = launch.worker;
+    this.workerKind = launch.worker;
     installErrorTransfer();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
     this.ready = this.start().catch((error: unknown) => {
@@ -101,7 +102,7 @@ export class WorkerHost {
       const message = (event as ErrorEvent).message;
       // An error before the engine's script ran (a CSP's worker-src, a download that failed: the event has no
       // message then) is no crash: a restart would fail the same way. The engine moves to the page, once.
-      const unavailable = !started && this.worker === 'none';
+      const unavailable = !started && this.workerKind === 'none';
       if (this.live === live) {
         if (unavailable) this.giveUp(`LocalRank could not start: no worker could (${this.workerError}), and ${message || 'the engine did not start on the page'}`);
         else if (!started && this.useThePage(`the worker did not start: ${message || 'its script was blocked or could not be loaded'}`)) this.relaunch(false);
@@ -117,7 +118,7 @@ export class WorkerHost {
       }
     };
     const init = (async () => {
-      await api.init(this.options, proxy(forward), readPageFacts(this.worker, this.workerError));
+      await api.init(this.options, proxy(forward), readPageFacts(this.workerKind, this.workerError));
       if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
     })();
     live.ready = Promise.race([init, crashed]);
@@ -156,7 +157,7 @@ export class WorkerHost {
     if (!this.onPage || this.destroyed) return false;
     this.spawn = this.onPage;
     this.onPage = null;
-    this.worker = 'none';
+    this.workerKind = 'none';
     this.workerError = reason;
     return true;
   }
