@@ -41,7 +41,8 @@ function ortSelfUrlNotAnAsset(): Plugin {
 
 // `vite build` makes the ESM package (dist/localrank.js + dist/engine.worker.js);
 // `vite build --mode iife` makes the script-tag bundle with the worker inlined;
-// `vite build --mode cli` makes the Node command line (dist/cli.js, run by bin/localrank.mjs).
+// `vite build --mode cli` makes the Node command line (dist/cli.js, run by bin/localrank.mjs);
+// `vite build --mode page-engine` makes dist/localrank.page-engine.js, the script tag's engine for pages without workers.
 export default defineConfig(({ mode }) => {
   if (mode === 'cli') {
     return {
@@ -54,6 +55,21 @@ export default defineConfig(({ mode }) => {
         // SSR build: Node resolution, dependencies (transformers.js on onnxruntime-node) stay imports.
         ssr: 'src/cli/main.ts',
         rollupOptions: { output: { entryFileNames: 'cli.js' } },
+      },
+    };
+  }
+  if (mode === 'page-engine') {
+    // The engine for the page, where no worker can start, as one self-contained module: the script-tag
+    // build imports it from next to itself only then (the npm build has its own lazily loaded chunk).
+    return {
+      base: './',
+      define: { __LOCALRANK_VERSION__: JSON.stringify(pkg.version) },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        sourcemap: true,
+        target: 'es2022',
+        lib: { entry: 'src/engine/engine-api.ts', formats: ['es'], fileName: () => 'localrank.page-engine.js' },
       },
     };
   }

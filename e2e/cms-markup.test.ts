@@ -6,6 +6,7 @@ import { useBrowserAndServer, watch } from './harness.js';
 import { consoleOf, newPage, slotItems, storedEvents, suspiciousRequests, waitForRendered } from './cms-helpers.js';
 
 const PAGES = join(import.meta.dirname, 'pages');
+const DIST = join(import.meta.dirname, '..', 'dist');
 
 /** Serves an e2e page with changes: a response header, or its HTML rewritten. */
 const variant = (file: string, change: { headers?: Record<string, string>; html?: (html: string) => string }): RouteHandler => (_req, res) => {
@@ -20,8 +21,22 @@ const env = useBrowserAndServer({
     // The broken page without LocalRank: what the page's own DOM looks like untouched.
     '/variants/broken-without-localrank.html': variant('cms-broken.html', { html: (h) => h.replace(/<script src="\/dist\/localrank\.iife\.js"[^>]*><\/script>/, '') }),
     '/variants/bad-namespace.html': variant('cms-xss.html', { html: (h) => h.replace('data-lr-namespace="cms-xss"', 'data-lr-namespace="has spaces"') }),
-    // The broken page where no worker may start (a CSP that forbids workers).
+    // The broken page where no worker may start (a CSP that forbids workers): the engine runs on the page.
     '/variants/broken-no-worker.html': variant('cms-broken.html', { headers: { 'Content-Security-Policy': "worker-src 'none'" } }),
+    // The same, with the script served from a folder that lacks localrank.page-engine.js: nothing can start.
+    '/variants/broken-nothing-starts.html': variant('cms-broken.html', {
+      headers: { 'Content-Security-Policy': "worker-src 'none'" },
+      html: (h) => h.replace('src="/dist/localrank.iife.js"', 'src="/dist-without-page-engine/localrank.iife.js"'),
+    }),
+    '/dist-without-page-engine/': (_req, res, rest) => {
+      if (!rest.startsWith('localrank.iife.js')) {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
+      res.setHeader('content-type', 'text/javascript');
+      res.end(readFileSync(join(DIST, 'localrank.iife.js')));
+    },
   },
 });
 
@@ -157,7 +172,29 @@ describe('script tag driven by markup (same origin)', () => {
     await context.close();
   });
 
-  it('when no worker can start, slots keep their server-rendered content and the page its script', async () => {
+  it('when no worker can start, the engine runs on the page: the slot fills, one warning says why, the page is untouched', async () => {
+    const context = await env.browser.newContext();
+    const page = await newPage(context);
+    const log = watch(context, page);
+    const messages = consoleOf(page);
+    const reference = await newPage(context);
+    await reference.goto(`${env.server.url}/variants/broken-without-localrank.html`);
+    const expectedDom = await reference.evaluate(domOutsideSlots);
+    await reference.close();
+    await page.goto(`${env.server.url}/variants/broken-no-worker.html`);
+    await waitForRendered(page, '#for-you');
+    expect(await page.getAttribute('#for-you', 'data-lr-rendered')).toBe('lexical');
+    expect(await slotItems(page, '#for-you')).toHaveLength(3);
+    expect(await page.evaluate(() => (window as any).__ownScriptRan)).toBe(true);
+    expect(await page.evaluate(domOutsideSlots)).toBe(expectedDom);
+    // The model is not loaded on the page, so its broken URL is never fetched either.
+    expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([expect.stringMatching(/^LocalRank: no worker could start .*the engine runs on the page/)]);
+    expect(log.requests.filter((u) => u.includes('/no-such-models/'))).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('when nothing can start (no worker, no page engine file), slots keep their server-rendered content and the page its script', async () => {
     const context = await env.browser.newContext();
     const page = await newPage(context);
     const log = watch(context, page);
@@ -167,7 +204,7 @@ describe('script tag driven by markup (same origin)', () => {
     const serverSlot = await reference.$eval('#for-you', (e) => e.innerHTML);
     const expectedDom = await reference.evaluate(domOutsideSlots);
     await reference.close();
-    await page.goto(`${env.server.url}/variants/broken-no-worker.html`);
+    await page.goto(`${env.server.url}/variants/broken-nothing-starts.html`);
     await expect.poll(() => messages.warnings.filter((w) => w.includes('WORKER_UNAVAILABLE')).length, { timeout: 30_000 }).toBe(1);
     await page.waitForTimeout(500);
     expect(await page.evaluate(() => (window as any).__ownScriptRan)).toBe(true);

@@ -96,6 +96,9 @@ describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps wo
       await startEsm(page, server, { namespace: 'blocked', model: false });
       const degraded = await waitForEvent(page, 'degraded', "(e) => e.code === 'STORAGE_UNAVAILABLE'", 30_000);
       expect(degraded).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      // The capability ladder saw it in the worker: no IndexedDB, no Cache API (site data blocked), the profile in memory.
+      const environment = await waitForEvent(page, 'environment');
+      expect(environment).toMatchObject({ capabilities: { worker: 'module', indexedDB: false, cacheApi: false }, path: { thread: 'worker', storage: 'memory' } });
       expect(typeof (degraded as { reason: unknown }).reason).toBe('string');
       const result = await flow(page);
       expect(result.tracked).toEqual({ accepted: 2, rejected: ['UNKNOWN_ITEM'] });

@@ -32,36 +32,36 @@ interface Ranked {
   score: number;
 }
 
-/** Opens the ESM page, waits until the model settled (loaded or failed), views three running shoes and ranks the rest. */
-async function rankOn(page: Page, server: RunningServer): Promise<{ model: string; encoder: string; items: Ranked[] }> {
+/** Opens the ESM page, waits for the environment report, views three running shoes and ranks the rest. */
+async function rankOn(page: Page, server: RunningServer): Promise<{ environment: any; encoder: string; items: Ranked[] }> {
   await page.goto(`${server.url}/e2e/pages/esm.html`);
   await page.waitForFunction(() => (window as any).__pageReady === true);
   return page.evaluate(
     async ([items, model]) => {
       const w = window as any;
       w.start({ namespace: 'no-wasm', model: { id: model, baseUrl: '/models/', device: 'wasm' } });
-      const settled = new Promise<string>((resolve) => {
-        w.lr.on('encoder', (e: { kind: string }) => e.kind === 'model' && resolve('model'));
-        w.lr.on('error', (e: { code: string }) => e.code === 'MODEL_LOAD_FAILED' && resolve('MODEL_LOAD_FAILED'));
-      });
+      const reported = new Promise<unknown>((resolve) => w.lr.on('environment', resolve));
       await w.lr.ready;
-      const outcome = await settled;
+      const environment = await reported;
       await w.lr.upsertItems(items);
       await w.lr.track(['i0', 'i3', 'i6'].map((itemId) => ({ type: 'view', itemId })));
       const ranked = await w.lr.rank(items.map((i: { id: string }) => i.id).filter((id: string) => !['i0', 'i3', 'i6'].includes(id)), { k: 10 });
-      return { model: outcome, encoder: ranked.encoder.kind as string, items: ranked.items.map((r: { id: string; score: number }) => ({ id: r.id, score: r.score })) };
+      return { environment, encoder: ranked.encoder.kind as string, items: ranked.items.map((r: { id: string; score: number }) => ({ id: r.id, score: r.score })) };
     },
     [ITEMS, FIXTURE_MODEL] as const,
   );
 }
 
 describe('ranking where WebAssembly is forbidden', () => {
-  it('without wasm-unsafe-eval the model cannot load, and the lexical ranking (JavaScript loops instead of the SIMD kernel) equals the one with WebAssembly', async () => {
+  it('without wasm-unsafe-eval the model is not even fetched, and the lexical ranking (JavaScript loops instead of the SIMD kernel) equals the one with WebAssembly', async () => {
     const context = await browser.newContext();
     const blocked = await context.newPage();
     const log = watch(context, blocked);
     const withoutWasm = await rankOn(blocked, noWasm);
-    expect(withoutWasm.model).toBe('MODEL_LOAD_FAILED');
+    // The capability ladder sees that WebAssembly cannot be compiled in the worker: no model, and nothing downloaded for one.
+    expect(withoutWasm.environment.capabilities.webAssembly).toMatchObject({ available: false, reason: expect.stringMatching(/unsafe-eval|Content Security Policy/) });
+    expect(withoutWasm.environment.path).toMatchObject({ thread: 'worker', encoder: 'lexical' });
+    expect(log.requests.filter((u) => u.includes('/models/') || u.includes('/ort/'))).toEqual([]);
     expect(withoutWasm.encoder).toBe('lexical');
     expect(log.pageErrors).toEqual([]);
 

@@ -10,6 +10,8 @@
 import EngineWorker from '../workers/engine.worker.ts?worker&inline';
 import type { LocalRankWithBatches } from './client/create.js';
 import { createLocalRankWith, publicApi } from './client/create.js';
+import type { LoadEngine } from './client/page-engine.js';
+import { startEngineOnPage } from './client/page-engine.js';
 import { readerOf } from './dom/attributes.js';
 import { driveMarkup } from './dom/drive-markup.js';
 import { readConfig } from './dom/read-config.js';
@@ -18,13 +20,23 @@ import { LocalRankError } from './errors.js';
 import type { LocalRank, LocalRankOptions } from './types.js';
 import { readVectors, withVectors } from './vectors.js';
 
+type PageEngineModule = Awaited<ReturnType<LoadEngine>>;
+
 // Captured at load time: document.currentScript is null once the script has run.
 const script = document.currentScript as HTMLScriptElement | null;
 const scriptUrl = script?.src;
 const defaultRuntimeUrl = scriptUrl ? new URL('ort/', scriptUrl).href : undefined;
 
+/**
+ * Where no worker can start (no Worker, a CSP without blob: workers): the engine on the page, loaded only
+ * then from `localrank.page-engine.js` next to the script (pages with workers do not download it).
+ */
+const pageEngineUrl = scriptUrl ? new URL('localrank.page-engine.js', scriptUrl).href : undefined;
+const onPage = pageEngineUrl ? () => startEngineOnPage(() => import(/* @vite-ignore */ pageEngineUrl) as Promise<PageEngineModule>) : undefined;
+
 function start(options: LocalRankOptions | undefined): LocalRankWithBatches {
-  return createLocalRankWith(() => new EngineWorker({ name: 'localrank-engine' }), options, defaultRuntimeUrl);
+  const spawn = () => new EngineWorker({ name: 'localrank-engine' });
+  return createLocalRankWith({ spawn, worker: 'classic', ...(onPage ? { onPage } : {}) }, options, defaultRuntimeUrl);
 }
 
 /** The public API of an instance (the batch-id tracking stays internal). */

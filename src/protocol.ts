@@ -41,3 +41,10 @@ export function installErrorTransfer(): void {
 
   transferHandlers.set('throw', errorTransfer as TransferHandler<unknown, unknown>);
 }
+
+/**
+ * The engine's first message, posted once its script has run: an `error`
+ * event before it means the worker never started (blocked by a CSP, its
+ * script not loaded), not that it crashed. comlink ignores it (it has no id).
+ */
+export const ENGINE_STARTED = 'localrank:engine-started';

@@ -364,6 +364,94 @@ export interface BackendChoice {
 }
 
 // ---------------------------------------------------------------------------
+// Environment: what the browser offers and the path LocalRank chose
+// ---------------------------------------------------------------------------
+
+/**
+ * What the environment offers, detected once per engine start: the page
+ * reports whether a worker started and what `navigator` says about the
+ * device; the engine (in its worker, or on the page) probes the rest.
+ */
+export interface Capabilities {
+  /** The worker the engine runs in: `module` (npm build), `classic` (script tag), or `none` when no worker could start. */
+  worker: 'module' | 'classic' | 'none';
+  /** Why no worker could start (the constructor threw, or its script never ran: a CSP `worker-src`, a failed download). */
+  workerError?: string;
+  webAssembly: {
+    /** WebAssembly can be compiled here (false: no `WebAssembly` global, or a CSP without `'wasm-unsafe-eval'`). */
+    available: boolean;
+    /** 128-bit SIMD, which ONNX Runtime's builds need. */
+    simd: boolean;
+    /** Threads: needs cross-origin isolation (COOP/COEP) and `SharedArrayBuffer`. */
+    threads: boolean;
+    /** Why it is unavailable, when it is. */
+    reason?: string;
+  };
+  webgpu: {
+    /** `navigator.gpu` exists. */
+    api: boolean;
+    /**
+     * The adapter: a real GPU (`hardware`), a software one (`fallback`), or
+     * `none` (no adapter, a failed request or no answer within 2 s). `null`
+     * when not requested because nothing would use it (asking can wake a GPU).
+     */
+    adapter: 'hardware' | 'fallback' | 'none' | null;
+    /** The adapter offers `shader-f16`. */
+    f16: boolean;
+    /** Why there is no adapter, when there is none. */
+    reason?: string;
+  };
+  /** IndexedDB opens here (false in some private modes, opaque origins, with site data blocked). */
+  indexedDB: boolean;
+  /** Web Locks answer here (else a lease record in IndexedDB serialises the tabs). */
+  webLocks: boolean;
+  /** The Cache API answers here (secure contexts only). */
+  cacheApi: boolean;
+  /** `crossOriginIsolated` (COOP and COEP headers). */
+  crossOriginIsolated: boolean;
+  /** `navigator.deviceMemory` as the page reads it, in GB (Chromium-based browsers only, rounded to a power of two and capped); null where the browser does not say. */
+  deviceMemoryGb: number | null;
+  /** `navigator.hardwareConcurrency`; null where the browser does not say. */
+  hardwareConcurrency: number | null;
+}
+
+/** The rung of the capability ladder LocalRank runs on. */
+export interface EnginePath {
+  /** `worker`, or `main-thread` when no worker could start: the engine then runs on the page, its calls started in idle periods. */
+  thread: 'worker' | 'main-thread';
+  /** What embeds text: the model, or only the lexical encoder (no download). */
+  encoder: 'model' | 'lexical';
+  /** How the model loads, when `encoder` is `model`: the device asked for and the dtype (absent: the device's default). */
+  model?: { device: 'auto' | 'wasm' | 'webgpu'; dtype?: string };
+  /** Where the profile lives. */
+  storage: 'indexeddb' | 'memory';
+  /** One sentence per choice that departs from the options (empty when they are followed as given). */
+  reasons: string[];
+}
+
+/** Payload of the `environment` event and `profile().environment`. */
+export interface EnvironmentReport {
+  capabilities: Capabilities;
+  path: EnginePath;
+}
+
+/**
+ * Device-memory thresholds of the capability ladder, compared with
+ * `navigator.deviceMemory` (where the browser reports it; elsewhere they do
+ * not apply).
+ */
+export interface LowMemoryOptions {
+  /**
+   * Below this many GB the model loads as `q8` on WASM (an fp32 or fp16 dtype
+   * is replaced, a smaller one kept), without the WebGPU probe, which holds
+   * two sessions at once. Default 4.
+   */
+  smallerDtypeBelowGb?: number;
+  /** Below this many GB no model is loaded: the lexical encoder serves. Default 1. */
+  lexicalBelowGb?: number;
+}
+
+// ---------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------
 
@@ -425,6 +513,11 @@ export interface LocalRankOptions {
    * values the server model was trained with.
    */
   cf?: { regularization?: number; alpha?: number };
+  /**
+   * Thresholds for low-memory devices (see {@link LowMemoryOptions}); `false`
+   * ignores the device's memory. Default `{ smallerDtypeBelowGb: 4, lexicalBelowGb: 1 }`.
+   */
+  lowMemory?: LowMemoryOptions | false;
 }
 
 /** Options of the on-device learner. */
@@ -465,6 +558,8 @@ export interface LocalRankEvents {
   error: LocalRankErrorInfo;
   /** A capability is missing and LocalRank runs in a reduced mode (e.g. no IndexedDB). */
   degraded: { reason: string; code: ErrorCode };
+  /** Once per engine start, before the first `encoder` event: what the environment offers and the path chosen. */
+  environment: EnvironmentReport;
 }
 
 // ---------------------------------------------------------------------------
@@ -502,6 +597,8 @@ export interface ProfileSummary {
     /** Approximate bytes stored, by part. */
     bytes: { log: number; items: number; summary: number };
   };
+  /** What the environment offers and the path chosen (as in the `environment` event); absent outside a browser (Node). */
+  environment?: EnvironmentReport;
 }
 
 /**

@@ -3,6 +3,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expose } from 'comlink';
 import { createLocalRankWith } from '../src/client/create.ts';
+import type { Scheduler } from '../src/client/page-engine.ts';
+import { startEngineOnPage } from '../src/client/page-engine.ts';
+import type { EngineLaunch } from '../src/client/worker-host.ts';
+import type { PageFacts } from '../src/engine/capabilities.ts';
 import { LocalRankError } from '../src/errors.ts';
 import type { EncoderInfo, ExportedData, LocalRankErrorInfo, LocalRankEvents, LocalRankOptions, ProfileSummary } from '../src/types.ts';
 import { rejected } from './caught.js';
@@ -25,6 +29,8 @@ type RemoteEmit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankE
 interface FakeEngine {
   index: number;
   initOptions?: unknown;
+  /** What the page told the engine about itself (the worker outcome, device memory). */
+  initFacts?: PageFacts;
   /** The page's event callback, as the engine holds it: a comlink proxy. */
   emit?: RemoteEmit;
   upserts: unknown[];
@@ -45,8 +51,9 @@ function fakeApi(engine: FakeEngine, overrides: ReturnType<Behaviour>) {
     return override ? override(...args) : fallback();
   };
   return {
-    init(options: unknown, emit: RemoteEmit) {
+    init(options: unknown, emit: RemoteEmit, facts?: PageFacts) {
       engine.initOptions = options;
+      if (facts) engine.initFacts = facts;
       engine.emit = emit;
       return run('init', () => ({ encoder: LEXICAL, storage: 'memory' }), [options]);
     },
@@ -130,7 +137,7 @@ function harness(behaviour: Behaviour = () => ({})) {
 }
 
 function start(h: ReturnType<typeof harness>, options: LocalRankOptions = { model: false }, runtimeUrl?: string) {
-  const lr = createLocalRankWith(h.spawn, options, runtimeUrl);
+  const lr = createLocalRankWith({ spawn: h.spawn, worker: 'module' }, options, runtimeUrl);
   const errors: LocalRankErrorInfo[] = [];
   lr.on('error', (e) => errors.push(e));
   return { lr, errors };
@@ -428,9 +435,10 @@ describe('client: lifecycle', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const lr = createLocalRankWith(() => {
+      const spawn = (): never => {
         throw new Error('Workers are blocked by the CSP');
-      }, {});
+      };
+      const lr = createLocalRankWith({ spawn, worker: 'module' }, {});
       await sleep(30);
       expect(unhandled).toEqual([]);
       const error = await rejected(lr.ready);
@@ -537,5 +545,112 @@ describe('worker host regressions', () => {
     await vi.waitFor(() => expect(h.engine(0).calls).toContain('profile'), WAIT);
     await lr.destroy();
     await expect(pending).rejects.toMatchObject({ code: 'DESTROYED' });
+  });
+});
+
+describe('client: the engine on the page where no worker starts', () => {
+  /** The real page endpoint (src/client/page-engine.ts) over fake engines; `schedule` defaults to setTimeout slices (no requestIdleCallback in Node). */
+  function pageHarness(behaviour: Behaviour = () => ({}), schedule?: Scheduler) {
+    const engines: FakeEngine[] = [];
+    let loads = 0;
+    const onPage = vi.fn(() =>
+      startEngineOnPage(async () => {
+        loads++;
+        const engine: FakeEngine = { index: engines.length, upserts: [], tracks: [], ranks: [], calls: [], disposed: 0 };
+        engines.push(engine);
+        return { createEngineApi: () => ({ api: fakeApi(engine, behaviour(engine)), report: () => undefined }) } as never;
+      }, schedule),
+    );
+    return { onPage, engines, loads: () => loads };
+  }
+
+  const noWorker = (): never => {
+    throw new ReferenceError('Worker is not defined');
+  };
+
+  it('a Worker constructor that throws: the engine starts on the page, which is told why; no error event', async () => {
+    const page = pageHarness();
+    const lr = createLocalRankWith({ spawn: noWorker, worker: 'module', onPage: page.onPage }, { model: false });
+    const errors: LocalRankErrorInfo[] = [];
+    lr.on('error', (e) => errors.push(e));
+    await expect(lr.ready).resolves.toBeUndefined();
+    expect(page.onPage).toHaveBeenCalledTimes(1);
+    expect(page.engines[0]!.initFacts).toMatchObject({ worker: 'none', workerError: 'the Worker constructor threw: Worker is not defined' });
+    expect(await lr.upsertItems([{ id: 'a', title: 'A' }])).toEqual({ count: 1 });
+    expect((await lr.rank(['a'])).items.map((i) => i.id)).toEqual(['a']);
+    expect(errors).toEqual([]);
+    await lr.destroy();
+    expect(page.engines[0]!.disposed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a worker whose error event comes before its first message (blocked by a CSP) is not restarted: the page takes over, once', async () => {
+    const h = harness();
+    const page = pageHarness();
+    const lr = createLocalRankWith({ spawn: h.spawn, worker: 'classic', onPage: page.onPage }, { model: false });
+    const errors: LocalRankErrorInfo[] = [];
+    lr.on('error', (e) => errors.push(e));
+    h.worker(0).dispatchEvent(new Event('error', { cancelable: true })); // what Chromium fires: no message
+    await expect(lr.ready).resolves.toBeUndefined();
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    expect(h.worker(0).terminate).toHaveBeenCalled();
+    expect(page.engines[0]!.initFacts).toMatchObject({ worker: 'none', workerError: 'the worker did not start: its script was blocked or could not be loaded' });
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(errors).toEqual([]);
+  });
+
+  it('a worker that started and then crashes is restarted as a worker, and the page engine is not loaded', async () => {
+    const h = harness();
+    const page = pageHarness();
+    const lr = createLocalRankWith({ spawn: h.spawn, worker: 'module', onPage: page.onPage }, { model: false });
+    const errors: LocalRankErrorInfo[] = [];
+    lr.on('error', (e) => errors.push(e));
+    await lr.ready;
+    expect(h.engine(0).initFacts).toMatchObject({ worker: 'module' });
+    expect(h.engine(0).initFacts!.workerError).toBeUndefined();
+    h.worker(0).crash();
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+    expect(page.onPage).not.toHaveBeenCalled();
+    expect(errors.map((e) => e.code)).toEqual(['WORKER_CRASHED']);
+  });
+
+  it('a page engine that cannot be loaded stops LocalRank with WORKER_UNAVAILABLE at once (no restarts)', async () => {
+    const onPage = vi.fn(() => startEngineOnPage(() => Promise.reject(new TypeError('Failed to fetch dynamically imported module: https://cdn.example/localrank.page-engine.js'))));
+    const lr = createLocalRankWith({ spawn: noWorker, worker: 'classic', onPage }, { model: false });
+    const errors: LocalRankErrorInfo[] = [];
+    lr.on('error', (e) => errors.push(e));
+    const error = await rejected(lr.ready);
+    expect(error.code).toBe('WORKER_UNAVAILABLE');
+    expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: expect.stringContaining('Failed to fetch dynamically imported module') }]);
+    expect(errors[0]!.message).toContain('Worker is not defined');
+    expect((await rejected(lr.rank([]))).code).toBe('WORKER_UNAVAILABLE');
+    expect(onPage).toHaveBeenCalledTimes(1);
+  });
+
+  it('each call waits for an idle slice; a slice with time left runs several', async () => {
+    const slices: Array<(deadline: { timeRemaining(): number }) => void> = [];
+    const page = pageHarness(() => ({}), (slice) => slices.push(slice));
+    const launch: EngineLaunch = { spawn: noWorker, worker: 'module', onPage: page.onPage };
+    const lr = createLocalRankWith(launch, { model: false });
+    await vi.waitFor(() => expect(slices).toHaveLength(1), WAIT);
+    await sleep(20);
+    expect(page.engines[0]!.calls).toEqual([]); // init waits for the page to be idle
+    slices.shift()!({ timeRemaining: () => 0 });
+    await lr.ready;
+    expect(page.engines[0]!.calls).toEqual(['init']);
+
+    const results = Promise.all([lr.profile(), lr.profile(), lr.profile()]);
+    await vi.waitFor(() => expect(slices).toHaveLength(1), WAIT);
+    await sleep(20); // all three calls are queued by now
+    let remaining = 2;
+    slices.shift()!({ timeRemaining: () => (remaining-- > 0 ? 10 : 0) });
+    await expect(results).resolves.toEqual([PROFILE, PROFILE, PROFILE]);
+    expect(page.engines[0]!.calls).toEqual(['init', 'profile', 'profile', 'profile']);
+    expect(slices).toHaveLength(0);
+  });
+
+  it('without a page fallback (Node, server-side rendering) a throwing constructor still rejects with WORKER_UNAVAILABLE', async () => {
+    const lr = createLocalRankWith({ spawn: noWorker, worker: 'module' }, {});
+    expect((await rejected(lr.ready)).code).toBe('WORKER_UNAVAILABLE');
   });
 });

@@ -32,6 +32,7 @@ describe('resolveOptions', () => {
       interestReports: null,
       learning: { ips: true, positionBias: 'default' },
       cf: { regularization: 0.1, alpha: 2 },
+      lowMemory: { smallerDtypeBelowGb: 4, lexicalBelowGb: 1 },
     };
     expect(resolveOptions(undefined)).toEqual(expected);
     expect(resolveOptions({})).toEqual(expected);
@@ -51,6 +52,7 @@ describe('resolveOptions', () => {
       offers: { experiment: 'spring', split: 0.2 },
       interestReports: { categories: ['Shoes', 'other', 'Kitchen'] },
       learning: { ips: false, positionBias: 'estimated' },
+      lowMemory: { smallerDtypeBelowGb: 2, lexicalBelowGb: 0 },
     });
     expect(config).toEqual({
       namespace: 'shop_EU-2',
@@ -67,7 +69,22 @@ describe('resolveOptions', () => {
       interestReports: { categories: ['Shoes', 'Kitchen', 'other'] },
       learning: { ips: false, positionBias: 'estimated' },
       cf: { regularization: 0.1, alpha: 2 },
+      lowMemory: { smallerDtypeBelowGb: 2, lexicalBelowGb: 0 },
     });
+  });
+
+  it('lowMemory: false ignores the device memory; a partial one keeps the other default', () => {
+    expect(resolveOptions({ lowMemory: false }).lowMemory).toBeNull();
+    expect(resolveOptions({ lowMemory: { lexicalBelowGb: 2 } }).lowMemory).toEqual({ smallerDtypeBelowGb: 4, lexicalBelowGb: 2 });
+  });
+
+  it('rejects a bad lowMemory', () => {
+    rejects({ lowMemory: true }, 'options.lowMemory');
+    rejects({ lowMemory: [] }, 'options.lowMemory');
+    for (const value of [-1, Number.NaN, Infinity, '2']) {
+      rejects({ lowMemory: { smallerDtypeBelowGb: value } }, 'options.lowMemory.smallerDtypeBelowGb');
+      rejects({ lowMemory: { lexicalBelowGb: value } }, 'options.lowMemory.lexicalBelowGb');
+    }
   });
 
   it('model: false turns the model off', () => {

@@ -1,7 +1,7 @@
 import { LocalRankError } from '../errors.js';
 import type { Item, LocalRank, LocalRankOptions, TrackEvent, TrackResult } from '../types.js';
 import { Emitter } from './emitter.js';
-import type { SpawnWorker } from './worker-host.js';
+import type { EngineLaunch } from './worker-host.js';
 import { WorkerHost } from './worker-host.js';
 
 let batchCounter = 0;
@@ -40,9 +40,9 @@ export interface LocalRankWithBatches extends LocalRank {
 }
 
 /** Builds the public API over a worker host. Shared by the ESM and the script-tag entries. */
-export function createLocalRankWith(spawn: SpawnWorker, options: LocalRankOptions | undefined, defaultRuntimeUrl?: string): LocalRankWithBatches {
+export function createLocalRankWith(launch: EngineLaunch, options: LocalRankOptions | undefined, defaultRuntimeUrl?: string): LocalRankWithBatches {
   const emitter = new Emitter();
-  const host = new WorkerHost(spawn, prepareOptions(options, defaultRuntimeUrl), emitter);
+  const host = new WorkerHost(launch, prepareOptions(options, defaultRuntimeUrl), emitter);
   // A host that never awaits `ready` must not get an unhandled rejection; awaiting it still rejects.
   host.ready.catch(() => undefined);
 

@@ -1,19 +1,37 @@
 import { proxy, releaseProxy, wrap } from 'comlink';
-import type { Remote } from 'comlink';
+import type { Endpoint, Remote } from 'comlink';
 import { installErrorTransfer } from '../protocol.js';
 import { LocalRankError, toLocalRankError } from '../errors.js';
-import type { EngineApi } from '../../workers/engine.worker.js';
-import type { Item, LocalRankEvents, LocalRankOptions } from '../types.js';
+import { readPageFacts } from '../engine/capabilities.js';
+import type { EngineApi } from '../engine/engine-api.js';
+import type { Capabilities, Item, LocalRankEvents, LocalRankOptions } from '../types.js';
 import type { Emitter } from './emitter.js';
 
-/** How the page starts the engine worker: a module worker file (ESM) or an inlined blob (IIFE). */
-export type SpawnWorker = () => Worker;
+/** What the host talks to: a Worker, or the engine on the page behind a MessagePort (the same messages). */
+export interface EngineEndpoint extends Endpoint {
+  terminate(): void;
+}
+
+/** Starts the engine: a module worker file (ESM), an inlined blob worker (IIFE), or the engine on the page. */
+export type SpawnWorker = () => EngineEndpoint;
+
+/** How an entry starts the engine. */
+export interface EngineLaunch {
+  spawn: SpawnWorker;
+  /** The kind of worker `spawn` starts. */
+  worker: Exclude<Capabilities['worker'], 'none'>;
+  /**
+   * Starts the engine on the page, used when `spawn` throws or its worker never
+   * starts. Absent where there is no page (Node, server-side rendering).
+   */
+  onPage?: SpawnWorker;
+}
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
 interface Live {
-  worker: Worker;
+  worker: EngineEndpoint;
   api: Remote<EngineApi>;
   ready: Promise<void>;
   /** Rejects when this worker crashes or is destroyed, so calls to a dead worker do not hang. */
@@ -38,13 +56,22 @@ export class WorkerHost {
   private inFlight = 0;
   private idle: Array<() => void> = [];
   private destroyed = false;
+  private spawn: SpawnWorker;
+  /** The page fallback, until it is used. */
+  private onPage: SpawnWorker | null;
+  /** What the engine runs in, for the capability report. */
+  private workerKind: Capabilities['worker'];
+  private workerError: string | undefined;
   readonly ready: Promise<void>;
 
   constructor(
-    private readonly spawn: SpawnWorker,
+    launch: EngineLaunch,
     private readonly options: LocalRankOptions,
     private readonly emitter: Emitter,
   ) {
+    this.spawn = launch.spawn;
+    this.onPage = launch.onPage ?? null;
+    this.workerKind = launch.worker;
     installErrorTransfer();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
     this.ready = this.start().catch((error: unknown) => {
@@ -54,21 +81,34 @@ export class WorkerHost {
   }
 
   private start(): Promise<void> {
-    let worker: Worker;
+    let worker: EngineEndpoint;
     try {
       worker = this.spawn();
     } catch (error) {
-      return Promise.reject(new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${error instanceof Error ? error.message : String(error)}`));
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.useThePage(`the Worker constructor threw: ${message}`)) return this.start();
+      return Promise.reject(new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${message}`));
     }
     const api = wrap<EngineApi>(worker);
     let kill: (error: LocalRankError) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => (kill = reject));
     crashed.catch(() => undefined);
     const live: Live = { worker, api, ready: Promise.resolve(), crashed, kill };
+    // Any message (the first is ENGINE_STARTED) means the worker's script ran.
+    let started = false;
+    worker.addEventListener('message', () => (started = true));
     worker.addEventListener('error', (event) => {
       event.preventDefault?.();
-      if (this.live === live) this.restart('WORKER_CRASHED', `The engine worker crashed: ${event.message || 'unknown error'}`, false);
-      kill(new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
+      const message = (event as ErrorEvent).message;
+      // An error before the engine's script ran (a CSP's worker-src, a download that failed: the event has no
+      // message then) is no crash: a restart would fail the same way. The engine moves to the page, once.
+      const unavailable = !started && this.workerKind === 'none';
+      if (this.live === live) {
+        if (unavailable) this.giveUp(`LocalRank could not start: no worker could (${this.workerError}), and ${message || 'the engine did not start on the page'}`);
+        else if (!started && this.useThePage(`the worker did not start: ${message || 'its script was blocked or could not be loaded'}`)) this.relaunch(false);
+        else this.restart('WORKER_CRASHED', `The engine worker crashed: ${message || 'unknown error'}`, false);
+      }
+      kill(unavailable ? new LocalRankError('WORKER_UNAVAILABLE', 'The engine could not start') : new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
     });
     const forward = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]): void => {
       if (this.live !== live) return;
@@ -78,7 +118,7 @@ export class WorkerHost {
       }
     };
     const init = (async () => {
-      await api.init(this.options, proxy(forward));
+      await api.init(this.options, proxy(forward), readPageFacts(this.workerKind, this.workerError));
       if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
     })();
     live.ready = Promise.race([init, crashed]);
@@ -96,16 +136,36 @@ export class WorkerHost {
     }
     const now = Date.now();
     while (this.restarts.length > 0 && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
-    const old = this.live;
     if (code === 'WORKER_CRASHED') this.emitter.emit('error', { code, message });
     if (this.restarts.length >= MAX_RESTARTS) {
-      old?.worker.terminate();
-      this.live = null;
-      this.emitter.emit('error', { code: 'WORKER_UNAVAILABLE', message: `The engine worker failed ${MAX_RESTARTS} times in a minute; LocalRank stopped` });
+      this.giveUp(`The engine worker failed ${MAX_RESTARTS} times in a minute; LocalRank stopped`);
       return;
     }
     this.restarts.push(now);
-    this.restarting = (async () => {
+    this.relaunch(waitForCalls);
+  }
+
+  /** Stops for good: later calls reject with WORKER_UNAVAILABLE. */
+  private giveUp(message: string): void {
+    this.live?.worker.terminate();
+    this.live = null;
+    this.emitter.emit('error', { code: 'WORKER_UNAVAILABLE', message });
+  }
+
+  /** From now on the engine starts on the page (once per instance; false where there is no page). */
+  private useThePage(reason: string): boolean {
+    if (!this.onPage || this.destroyed) return false;
+    this.spawn = this.onPage;
+    this.onPage = null;
+    this.workerKind = 'none';
+    this.workerError = reason;
+    return true;
+  }
+
+  /** Stops the current engine and starts another; calls made meanwhile wait for it. */
+  private relaunch(waitForCalls: boolean): void {
+    const old = this.live;
+    const relaunching: Promise<void> = (async () => {
       if (waitForCalls) await this.settled();
       old?.api[releaseProxy]();
       old?.worker.terminate();
@@ -114,12 +174,14 @@ export class WorkerHost {
         if (!isCrash(error)) this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
       });
     })().finally(() => {
+      if (this.restarting !== relaunching) return; // superseded: a worker that did not start moved the engine to the page
       this.restarting = null;
       if (this.restartAgain) {
         this.restartAgain = false;
         this.restart('WORKER_CRASHED', 'The restarted engine worker crashed while starting', false);
       }
     });
+    this.restarting = relaunching;
   }
 
   private settled(): Promise<void> {

@@ -58,6 +58,10 @@ export function driveMarkup(lr: LocalRankWithBatches, config: ScriptConfig, view
     warn(e.code, `${e.code}: ${e.message}${e.code === 'MODEL_LOAD_FAILED' ? ' (ranking continues with the lexical encoder)' : ''}`);
   });
   lr.on('degraded', (e) => warn(e.code, `${e.code}: ${e.reason}`));
+  // The engine on the page (no worker could start) works, with the lexical encoder: the author should know why.
+  lr.on('environment', (e) => {
+    if (e.path.thread === 'main-thread') warn('main-thread', e.path.reasons[0] ?? 'no worker could start: the engine runs on the page');
+  });
 
   let storage: Storage | undefined;
   try {

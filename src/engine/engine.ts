@@ -3,6 +3,7 @@ import type {
   BackendChoice,
   Candidate,
   EncoderInfo,
+  EnvironmentReport,
   EventType,
   ExportedData,
   ForgetOptions,
@@ -15,6 +16,7 @@ import type {
   StoredEvent,
   TrackResult,
 } from '../types.js';
+import type { ChosenPath, LowMemoryThresholds, RequestedModel } from './capabilities.js';
 import type { DeviceEnvironment } from './encoder/backend.js';
 import { decideFromProbe, planDevice } from './encoder/backend.js';
 import { withCache } from './encoder/cache.js';
@@ -66,6 +68,13 @@ export interface EngineDependencies extends StorageDependencies {
   loadModel(source: ModelSource): Promise<Encoder>;
   deviceEnvironment(): DeviceEnvironment;
   now(): number;
+  /**
+   * Detects what the environment offers and chooses the path (capabilities.ts).
+   * Absent outside a browser (Node: tests, CLI, eval), where the options are followed as given.
+   */
+  environment?(model: RequestedModel, lowMemory: LowMemoryThresholds | null): Promise<{ capabilities: EnvironmentReport['capabilities']; path: ChosenPath }>;
+  /** Lets the thread the engine shares with the page run between slices of long work; absent in a worker. */
+  yieldToHost?(): Promise<void>;
 }
 
 export type Emit = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]) => void;
@@ -76,6 +85,8 @@ export interface InitResult {
 }
 
 const MAX_BATCH = 10_000;
+/** Items whose lexical rows are computed between two yields to the page (the engine on the main thread: about 20 ms). */
+const LEXICAL_SLICE = 500;
 const MAX_CANDIDATES = 100_000;
 /** In-memory vectors of non-item texts (queries) kept per encoder; beyond this the oldest go. */
 const MAX_MEMO = 5_000;
@@ -118,6 +129,8 @@ export class Engine {
   /** Vectors by encoder id, then by text: history and candidates are embedded once per encoder. */
   private readonly memo = new Map<string, Map<string, Float32Array>>();
   private initialised = false;
+  /** What the environment offers and the path chosen; null outside a browser. */
+  private environment: EnvironmentReport | null = null;
   /** The last rankings served while learning is on, by ranking id, for linking feedback (memory only). */
   private readonly shown = new RecentRankings();
   /** Ranking ids are `<random prefix>-<counter>`: ids from an earlier worker never match this one's. */
@@ -132,10 +145,21 @@ export class Engine {
     if (emit) this.emit = emit;
     this.summaryConfig = resolveSummaryConfig({ eventWeights: this.config.eventWeights, halfLifeDays: this.config.halfLifeDays });
     this.index = this.newIndex();
-    await this.openStorage();
+    const requested: RequestedModel = this.config.model && { device: this.config.model.device, ...(this.config.model.dtype !== undefined ? { dtype: this.config.model.dtype } : {}) };
+    // Detection never stops the engine: should it fail (a hostile page's globals), the options are followed as given.
+    const [detected] = await Promise.all([this.deps.environment?.(requested, this.config.lowMemory).catch(() => undefined), this.openStorage()]);
     this.initialised = true;
+    let model = this.config.model;
+    let deviceReason: string | undefined;
+    if (detected) {
+      const { deviceReason: why, ...path } = detected.path;
+      deviceReason = why;
+      this.environment = { capabilities: detected.capabilities, path: { ...path, storage: this.storage.kind } };
+      this.emit('environment', this.environment);
+      if (model) model = path.model ? { ...model, ...path.model } : false;
+    }
     this.emit('encoder', this.lexical.info);
-    if (this.config.model) this.modelSettled = this.loadModel(this.config.model);
+    if (model) this.modelSettled = this.loadModel(model, deviceReason);
     return { encoder: this.lexical.info, storage: this.storage.kind };
   }
 
@@ -166,7 +190,8 @@ export class Engine {
     return this.model ?? this.lexical;
   }
 
-  private async loadModel(m: Exclude<EngineConfig['model'], false>): Promise<EncoderInfo> {
+  /** Loads the model (`deviceReason`: why the capability ladder changed the requested device, for the `backend` event). */
+  private async loadModel(m: Exclude<EngineConfig['model'], false>, deviceReason?: string): Promise<EncoderInfo> {
     let cacheWarned = false; // once per model, though a probe loads it twice
     const onCacheWarning = (reason: string): void => {
       if (!cacheWarned) this.emit('degraded', { code: 'MODEL_CACHE_FAILED', reason });
@@ -185,7 +210,7 @@ export class Engine {
       let encoder: Encoder;
       let choice: BackendChoice;
       if (plan.kind === 'fixed') {
-        choice = plan.choice;
+        choice = deviceReason !== undefined && plan.choice.device === m.device ? { ...plan.choice, reason: deviceReason } : plan.choice;
         encoder = await this.deps.loadModel(source(choice.device, choice.device === 'webgpu' ? 'webgpu' : 'wasm'));
       } else {
         const key = `backend:${m.id}:${m.dtype ?? 'default'}:${plan.adapterKey}`;
@@ -401,10 +426,20 @@ export class Engine {
 
   /** Makes sure the slots have their lexical rows. */
   private async ensureLexical(slots: Int32Array): Promise<void> {
-    const missing = this.index.missingLexical(slots);
-    if (missing.length === 0) return;
-    const dense = await this.lexical.embed(missing.map((i) => this.index.text(slots[i]!)));
-    missing.forEach((i, j) => this.index.setLexical(slots[i]!, sparsify(dense[j]!)));
+    const index = this.index;
+    const missing = index.missingLexical(slots);
+    const step = this.deps.yieldToHost ? LEXICAL_SLICE : Math.max(1, missing.length);
+    for (let from = 0; from < missing.length; from += step) {
+      if (from > 0) {
+        await this.deps.yieldToHost!();
+        if (this.index !== index) return; // forget() replaced the index meanwhile: rows are computed when next needed
+      }
+      // Another call may have computed some of these while this one yielded.
+      const part = Int32Array.from(missing.slice(from, from + step), (i) => slots[i]!);
+      const todo = index.missingLexical(part);
+      const dense = await this.lexical.embed(todo.map((i) => index.text(part[i]!)));
+      todo.forEach((i, j) => index.setLexical(part[i]!, sparsify(dense[j]!)));
+    }
   }
 
   /** Makes sure the slots have vectors in a model's space: precomputed by that model, or embedded once. */
@@ -825,6 +860,7 @@ export class Engine {
         events: events.length,
         bytes: this.log.usage(),
       },
+      ...(this.environment ? { environment: structuredClone(this.environment) } : {}),
     };
   }
 
@@ -872,6 +908,7 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.model?.dispose?.();
     this.model = null;
+    this.storage?.close(); // the cross-tab channel: an engine on the page outlives no worker that would close it
   }
 }
 

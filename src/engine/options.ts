@@ -1,5 +1,7 @@
 import { LocalRankError } from '../errors.js';
 import type { EventType, LocalRankOptions } from '../types.js';
+import type { LowMemoryThresholds } from './capabilities.js';
+import { DEFAULT_LOW_MEMORY } from './capabilities.js';
 import type { RequestedDevice } from './encoder/backend.js';
 import type { LearningConfig } from './learning/feedback.js';
 import type { FoldInSettings } from './learning/fold-in.js';
@@ -25,6 +27,8 @@ export interface EngineConfig {
   /** The on-device learner; null when turned off. */
   learning: LearningConfig | null;
   cf: FoldInSettings;
+  /** Device-memory thresholds of the capability ladder; null when the host turned them off. */
+  lowMemory: LowMemoryThresholds | null;
 }
 
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -95,6 +99,7 @@ export function resolveOptions(options: LocalRankOptions | undefined): EngineCon
     interestReports: null,
     learning: resolveLearning(o.learning),
     cf: { ...DEFAULT_FOLD_IN },
+    lowMemory: resolveLowMemory(o.lowMemory),
   };
   if (typeof config.encryptAtRest !== 'boolean') bad('encryptAtRest', 'must be true or false');
   if (o.offers !== undefined) {
@@ -132,4 +137,15 @@ function resolveLearning(raw: unknown): LearningConfig | null {
   if (ips !== undefined) config.ips = ips as boolean;
   if (positionBias !== undefined) config.positionBias = positionBias as LearningConfig['positionBias'];
   return config;
+}
+
+function resolveLowMemory(raw: unknown): LowMemoryThresholds | null {
+  if (raw === false) return null;
+  if (raw === undefined) return { ...DEFAULT_LOW_MEMORY };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('lowMemory', 'must be false or { smallerDtypeBelowGb?, lexicalBelowGb? }');
+  const { smallerDtypeBelowGb, lexicalBelowGb } = raw as Record<string, unknown>;
+  return {
+    smallerDtypeBelowGb: positive('lowMemory.smallerDtypeBelowGb', smallerDtypeBelowGb, DEFAULT_LOW_MEMORY.smallerDtypeBelowGb, { allowZero: true }),
+    lexicalBelowGb: positive('lowMemory.lexicalBelowGb', lexicalBelowGb, DEFAULT_LOW_MEMORY.lexicalBelowGb, { allowZero: true }),
+  };
 }

@@ -24,6 +24,29 @@ export interface GpuAdapterLike {
   /** Newer Chromium reports this on `adapter.info`, older on the adapter itself. */
   isFallbackAdapter?: boolean;
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string };
+  features?: { has(name: string): boolean };
+}
+
+/** A software adapter (SwiftShader, WARP…): WebGPU there is slower than WASM. */
+export const isFallbackAdapter = (adapter: GpuAdapterLike): boolean => adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+
+/**
+ * The environment with its adapter requested at most once and given up after
+ * `timeoutMs` (a request that never settles, as on some drivers, then counts as
+ * a failed one): the capability report and the device plan share one answer.
+ */
+export function onceAdapter(environment: DeviceEnvironment, timeoutMs: number): DeviceEnvironment {
+  const { requestAdapter } = environment;
+  if (!requestAdapter) return environment;
+  let answer: Promise<GpuAdapterLike | null> | undefined;
+  return {
+    ...environment,
+    requestAdapter: () =>
+      (answer ??= new Promise<GpuAdapterLike | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        requestAdapter().then(resolve, reject).finally(() => clearTimeout(timer));
+      })),
+  };
 }
 
 /** First decision, before any model is loaded: a device, or "probe both" on an adapter named by `adapterKey`. */
@@ -43,7 +66,7 @@ export async function planDevice(requested: RequestedDevice, environment: Device
       adapterError = error instanceof Error ? error.message : String(error);
     }
   }
-  const isFallback = adapter !== null && (adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false);
+  const isFallback = adapter !== null && isFallbackAdapter(adapter);
 
   if (requested === 'webgpu') {
     if (adapter) return fixed('webgpu', isFallback ? 'WebGPU requested (software fallback adapter)' : 'WebGPU requested');
