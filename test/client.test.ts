@@ -109,6 +109,11 @@ class FakeWorker extends EventTarget {
   crash(message = 'Uncaught RangeError: out of memory'): void {
     this.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message }));
   }
+
+  /** What a browser does when the worker's script cannot load (blocked by worker-src, or a 404): a plain event, no message. */
+  failToLoad(): void {
+    this.dispatchEvent(new Event('error', { cancelable: true }));
+  }
 }
 
 function harness(behaviour: Behaviour = () => ({})) {
@@ -431,8 +436,11 @@ describe('client: lifecycle', () => {
       const lr = createLocalRankWith(() => {
         throw new Error('Workers are blocked by the CSP');
       }, {});
+      const errors: LocalRankErrorInfo[] = [];
+      lr.on('error', (e) => errors.push(e)); // subscribed after creation, as hosts do: the event still arrives
       await sleep(30);
       expect(unhandled).toEqual([]);
+      expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: expect.stringContaining('Workers are blocked by the CSP') }]);
       const error = await rejected(lr.ready);
       expect(error.code).toBe('WORKER_UNAVAILABLE');
       expect(error.message).toContain('Workers are blocked by the CSP');
@@ -502,6 +510,36 @@ describe('client: events', () => {
     const h = harness();
     const { lr } = start(h);
     expect(() => lr.on('error', 'nope' as never)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'listener' }));
+  });
+});
+
+describe('client: a worker script that cannot load', () => {
+  it('is not restarted: one WORKER_UNAVAILABLE error event that names the likely cause; ready and calls reject with it', async () => {
+    const h = harness(() => ({ init: () => never() }));
+    const { lr, errors } = start(h);
+    const pending = rejected(lr.profile());
+    await vi.waitFor(() => expect(h.engine(0).calls).toContain('init'), WAIT);
+    h.worker(0).failToLoad();
+    const error = await rejected(lr.ready);
+    expect(error.code).toBe('WORKER_UNAVAILABLE');
+    expect(error.message).toContain('worker-src');
+    expect((await pending).code).toBe('WORKER_UNAVAILABLE');
+    expect((await rejected(lr.rank([]))).code).toBe('WORKER_UNAVAILABLE');
+    await sleep(20);
+    expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: error.message }]);
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    expect(h.worker(0).terminate).toHaveBeenCalled();
+    await expect(lr.destroy()).resolves.toBeUndefined();
+  });
+
+  it('a worker that ran once and then fails the same way is restarted as a crash', async () => {
+    const h = harness();
+    const { lr, errors } = start(h);
+    await lr.ready;
+    h.worker(0).failToLoad();
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+    expect(errors.map((e) => e.code)).toEqual(['WORKER_CRASHED']);
   });
 });
 

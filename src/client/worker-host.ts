@@ -11,6 +11,8 @@ export type SpawnWorker = () => Worker;
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+const UNLOADABLE =
+  "The engine worker's script could not be loaded: a Content Security Policy whose worker-src does not allow it (the script-tag build starts its worker from a blob: URL), or a missing worker file";
 
 interface Live {
   worker: Worker;
@@ -38,6 +40,8 @@ export class WorkerHost {
   private inFlight = 0;
   private idle: Array<() => void> = [];
   private destroyed = false;
+  /** Whether a worker of this instance ever answered: a first worker that fails before that never ran. */
+  private everStarted = false;
   readonly ready: Promise<void>;
 
   constructor(
@@ -46,10 +50,15 @@ export class WorkerHost {
     private readonly emitter: Emitter,
   ) {
     installErrorTransfer();
+    const first = this.start();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
-    this.ready = this.start().catch((error: unknown) => {
+    this.ready = first.catch((error: unknown) => {
       if (isCrash(error) && !this.destroyed) return this.call(() => Promise.resolve());
       throw error;
+    });
+    // No worker at all is also said as an event (after the caller's synchronous `on()` calls), not only by `ready`.
+    first.catch((error: unknown) => {
+      if (error instanceof LocalRankError && error.code === 'WORKER_UNAVAILABLE') this.emitter.emit('error', error.toJSON());
     });
   }
 
@@ -67,6 +76,15 @@ export class WorkerHost {
     const live: Live = { worker, api, ready: Promise.resolve(), crashed, kill };
     worker.addEventListener('error', (event) => {
       event.preventDefault?.();
+      if (!this.everStarted && !event.message && this.live === live) {
+        // An error without a message before any worker answered: the script itself did not load
+        // (blocked by the CSP's worker-src, or not found). Starting it again would fail the same way.
+        this.live = null;
+        api[releaseProxy]();
+        worker.terminate();
+        kill(new LocalRankError('WORKER_UNAVAILABLE', UNLOADABLE));
+        return;
+      }
       if (this.live === live) this.restart('WORKER_CRASHED', `The engine worker crashed: ${event.message || 'unknown error'}`, false);
       kill(new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
     });
@@ -79,6 +97,7 @@ export class WorkerHost {
     };
     const init = (async () => {
       await api.init(this.options, proxy(forward));
+      this.everStarted = true;
       if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
     })();
     live.ready = Promise.race([init, crashed]);
