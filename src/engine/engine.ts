@@ -846,7 +846,9 @@ export class Engine {
     this.reopenOnWrite = this.config.storage === 'indexeddb';
   }
 
+  /** Releases the model's runtime session; one still loading is released once it has loaded (it never serves). */
   async dispose(): Promise<void> {
+    await this.modelSettled;
     await this.model?.dispose?.();
     this.model = null;
   }
