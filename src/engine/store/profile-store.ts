@@ -326,7 +326,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
 
   /**
    * Writes with the quota policy: on QuotaExceededError, free caches first,
-   * then the oldest half of the log (up to three times), never the summary.
+   * then the oldest half of the log (a few times over), never the summary.
    * Returns false when none of that made room (nothing was written).
    */
   const write = async (p: ReturnType<typeof plan>): Promise<boolean> => {
