@@ -25,6 +25,11 @@ interface Live {
 
 const isCrash = (error: unknown): boolean => error instanceof LocalRankError && error.code === 'WORKER_CRASHED';
 
+/** Degraded storage after which the profile may live in the worker's memory only: that worker is never let go. */
+const VOLATILE_STORAGE = new Set(['STORAGE_UNAVAILABLE', 'STORAGE_FAILED', 'STORAGE_FULL']);
+
+type LifecycleTarget = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+
 /**
  * Owns the worker: starts it, forwards its events, and restarts it after a
  * crash or a poisoned model, replaying the catalogue so that callers see at
@@ -42,6 +47,12 @@ export class WorkerHost {
   private destroyed = false;
   /** Whether a worker of this instance ever answered: a first worker that fails before that never ran. */
   private everStarted = false;
+  /** The profile may live in the worker's memory only (storage 'memory', or IndexedDB missing or full). */
+  private volatileProfile: boolean;
+  /** The worker was let go to give its memory back; the next call starts a new one. */
+  private released = false;
+  private readonly lifecycle: LifecycleTarget | undefined;
+  private readonly onFreeze = (): void => void this.release();
   readonly ready: Promise<void>;
 
   constructor(
@@ -50,6 +61,11 @@ export class WorkerHost {
     private readonly emitter: Emitter,
   ) {
     installErrorTransfer();
+    this.volatileProfile = options?.storage === 'memory';
+    // Browsers that freeze hidden pages to save resources (Chromium's Page Lifecycle) say so first:
+    // the worker's memory (the model's runtime, the item index) is given back then.
+    this.lifecycle = (globalThis as { document?: LifecycleTarget }).document;
+    this.lifecycle?.addEventListener?.('freeze', this.onFreeze);
     const first = this.start();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
     this.ready = first.catch((error: unknown) => {
@@ -90,6 +106,7 @@ export class WorkerHost {
     });
     const forward = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]): void => {
       if (this.live !== live) return;
+      if (type === 'degraded' && VOLATILE_STORAGE.has((payload as LocalRankEvents['degraded']).code)) this.volatileProfile = true;
       this.emitter.emit(type, payload);
       if (type === 'error' && (payload as LocalRankEvents['error']).code === 'INFERENCE_FAILED') {
         this.restart('INFERENCE_FAILED', 'The model failed in the worker; restarting it', true);
@@ -141,6 +158,37 @@ export class WorkerHost {
     });
   }
 
+  /**
+   * Lets the worker go, and all its memory with it, when nothing would be lost: no call in flight,
+   * the profile on disk. The next call starts a new worker with the catalogue; the model loads
+   * again (the lexical encoder serves meanwhile). Returns whether it did.
+   */
+  release(): boolean {
+    const live = this.live;
+    if (!live || this.destroyed || this.restarting || this.inFlight > 0 || this.volatileProfile || !this.everStarted) return false;
+    this.live = null;
+    this.released = true;
+    live.api[releaseProxy]();
+    live.worker.terminate();
+    return true;
+  }
+
+  /** Starts a worker again after `release()`; calls wait for it as for a restart. */
+  private wake(): void {
+    this.released = false;
+    this.restarting = this.start()
+      .catch((error: unknown) => {
+        if (!isCrash(error)) this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
+      })
+      .finally(() => {
+        this.restarting = null;
+        if (this.restartAgain) {
+          this.restartAgain = false;
+          this.restart('WORKER_CRASHED', 'The restarted engine worker crashed while starting', false);
+        }
+      });
+  }
+
   private settled(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
@@ -158,6 +206,7 @@ export class WorkerHost {
   async call<T>(run: (api: Remote<EngineApi>) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
+      if (this.released && !this.restarting) this.wake();
       while (this.restarting) await this.restarting;
       const live = this.live;
       if (!live) throw new LocalRankError('WORKER_UNAVAILABLE', 'The engine worker is not running');
@@ -176,6 +225,7 @@ export class WorkerHost {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.lifecycle?.removeEventListener?.('freeze', this.onFreeze);
     const live = this.live;
     this.live = null;
     if (!live) return;
