@@ -47,14 +47,20 @@ const trouble = (target: Target) => target.evaluate(() => (window as unknown as 
 
 let server: RunningServer;
 let cspServer: RunningServer;
+/** Chromium as launched everywhere else (third-party storage blocked: see the first test). */
+let browser: Browser;
 /** The same server under another site: `localhost` and `127.0.0.1` are two sites to the browser. */
 let otherSite: string;
 beforeAll(async () => {
-  [server, cspServer] = await Promise.all([startServer({ routes: { '/hostile/embed.html': embedder } }), startServer({ headers: { 'Content-Security-Policy': NO_BLOB_WORKERS } })]);
+  [server, cspServer, browser] = await Promise.all([
+    startServer({ routes: { '/hostile/embed.html': embedder } }),
+    startServer({ headers: { 'Content-Security-Policy': NO_BLOB_WORKERS } }),
+    newBrowser(),
+  ]);
   otherSite = server.url.replace('127.0.0.1', 'localhost');
 });
 afterAll(async () => {
-  await Promise.all([server?.close(), cspServer?.close()]);
+  await Promise.all([server?.close(), cspServer?.close(), browser?.close()]);
 });
 
 async function newBrowser(extraArgs: string[] = []): Promise<Browser> {
@@ -154,9 +160,9 @@ describe('in a cross-origin iframe', () => {
   it('where the browser allows third-party storage (partitioned, as Chrome does by default): the profile persists in the iframe, apart from the same site opened top-level', async () => {
     // Chromium here blocks third-party storage by default (third-party-cookie phase-out): these two
     // features turn on the behaviour most Chrome users have, storage partitioned by top-level site.
-    const browser = await newBrowser(['--disable-features=TrackingProtection3pcd,CookieDeprecationFacilitatedTesting']);
+    const allowing = await newBrowser(['--disable-features=TrackingProtection3pcd,CookieDeprecationFacilitatedTesting']);
     try {
-      const context = await newContext(browser);
+      const context = await newContext(allowing);
       const embedding = await context.newPage();
       const log = watch(context, embedding);
       const widget = `${server.url}/e2e/pages/profile-iife-inner.html`;
@@ -188,14 +194,13 @@ describe('in a cross-origin iframe', () => {
       expect(log.requests.filter((u) => !u.startsWith(server.url) && !u.startsWith(otherSite) && !u.startsWith('blob:'))).toEqual([]);
       expect(log.pageErrors).toEqual([]);
     } finally {
-      await browser.close();
+      await allowing.close();
     }
   });
 
   it('where the browser blocks third-party storage (this Chromium by default, incognito windows): an in-memory profile and a degraded event', async () => {
-    const browser = await newBrowser();
+    const context = await newContext(browser);
     try {
-      const context = await newContext(browser);
       const embedding = await context.newPage();
       await embedding.goto(`${otherSite}/hostile/embed.html?src=${encodeURIComponent(`${server.url}/e2e/pages/esm.html`)}`);
       const frame = await childFrame(embedding);
@@ -205,15 +210,14 @@ describe('in a cross-origin iframe', () => {
       expect(result.events).toEqual([{ type: 'degraded', code: 'STORAGE_UNAVAILABLE', reason: expect.any(String) }]);
       expect(await trouble(frame)).toEqual([]);
     } finally {
-      await browser.close();
+      await context.close();
     }
   });
 
   it('sandboxed without allow-same-origin, the npm build cannot start its worker file (opaque origin): one WORKER_UNAVAILABLE error event, nothing thrown into the frame', async () => {
     // The script-tag build in such a frame works on an in-memory profile: e2e/profile-degraded.test.ts.
-    const browser = await newBrowser();
+    const context = await newContext(browser);
     try {
-      const context = await newContext(browser);
       const embedding = await context.newPage();
       const log = watch(context, embedding);
       await embedding.goto(`${server.url}/hostile/embed.html?sandbox&src=${encodeURIComponent('/e2e/pages/esm.html')}`);
@@ -227,20 +231,12 @@ describe('in a cross-origin iframe', () => {
       expect(await trouble(frame)).toEqual([]);
       expect(log.pageErrors).toEqual([]);
     } finally {
-      await browser.close();
+      await context.close();
     }
   });
 });
 
 describe('under a Content Security Policy without blob: workers (worker-src \'self\')', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await newBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   it('the script-tag build cannot start its blob: worker: one clear WORKER_UNAVAILABLE error event, calls reject fast, the page keeps working', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
@@ -277,14 +273,6 @@ describe('under a Content Security Policy without blob: workers (worker-src \'se
 });
 
 describe('on a page that replaced fetch, extended Array.prototype and polyfilled Promise before loading LocalRank', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await newBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   const hostileContext = async (): Promise<BrowserContext> => {
     const context = await newContext(browser);
     await context.addInitScript({ path: join(import.meta.dirname, 'pages/hostile-globals.js') });
