@@ -163,7 +163,7 @@ export class WorkerHost {
    * the profile on disk. The next call starts a new worker with the catalogue; the model loads
    * again (the lexical encoder serves meanwhile). Returns whether it did.
    */
-  release(): boolean {
+  private release(): boolean {
     const live = this.live;
     if (!live || this.destroyed || this.restarting || this.inFlight > 0 || this.volatileProfile || !this.everStarted) return false;
     this.live = null;
