@@ -64,6 +64,20 @@ describe('withCache', () => {
     expect(await store.keys()).toEqual([]);
   });
 
+  it('a store that fails (full, closed) costs the cache, never the embedding', async () => {
+    const inner = fakeEncoder();
+    const store = createMemoryStore();
+    const quota = () => Promise.reject(Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' }));
+    store.setMany = quota;
+    const enc = withCache(inner, cacheOf(createEmbeddingCache(store, 100)));
+    const first = await enc.embed(['alpha']);
+    expect(Array.from(first[0]!)).toEqual(Array.from(vec('alpha')));
+    store.getMany = quota;
+    const second = await enc.embed(['alpha', 'beta']);
+    expect(second.map((v) => Array.from(v))).toEqual([Array.from(vec('alpha')), Array.from(vec('beta'))]);
+    expect(inner.calls).toEqual([['alpha'], ['alpha', 'beta']]);
+  });
+
   it('passes dispose through to the wrapped encoder', async () => {
     let disposed = 0;
     const inner: Encoder = { ...fakeEncoder(), dispose: () => Promise.resolve(void disposed++) };

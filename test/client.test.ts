@@ -1,6 +1,6 @@
 // The client (src/client/*) over a fake worker: a MessageChannel whose far end runs comlink.expose
 // with a hand-written fake engine. Exercises worker-host restarts and the error protocol (src/protocol.ts).
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expose } from 'comlink';
 import { createLocalRankWith } from '../src/client/create.ts';
 import type { Scheduler } from '../src/client/page-engine.ts';
@@ -115,6 +115,11 @@ class FakeWorker extends EventTarget {
   /** What a browser does when the worker dies of an uncaught error. */
   crash(message = 'Uncaught RangeError: out of memory'): void {
     this.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message }));
+  }
+
+  /** What a browser does when the worker's script cannot load (blocked by worker-src, or a 404): a plain event, no message. */
+  failToLoad(): void {
+    this.dispatchEvent(new Event('error', { cancelable: true }));
   }
 }
 
@@ -439,8 +444,11 @@ describe('client: lifecycle', () => {
         throw new Error('Workers are blocked by the CSP');
       };
       const lr = createLocalRankWith({ spawn, worker: 'module' }, {});
+      const errors: LocalRankErrorInfo[] = [];
+      lr.on('error', (e) => errors.push(e)); // subscribed after creation, as hosts do: the event still arrives
       await sleep(30);
       expect(unhandled).toEqual([]);
+      expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: expect.stringContaining('Workers are blocked by the CSP') }]);
       const error = await rejected(lr.ready);
       expect(error.code).toBe('WORKER_UNAVAILABLE');
       expect(error.message).toContain('Workers are blocked by the CSP');
@@ -510,6 +518,94 @@ describe('client: events', () => {
     const h = harness();
     const { lr } = start(h);
     expect(() => lr.on('error', 'nope' as never)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'listener' }));
+  });
+});
+
+describe('client: a worker script that cannot load', () => {
+  it('is not restarted: one WORKER_UNAVAILABLE error event that names the likely cause; ready and calls reject with it', async () => {
+    const h = harness(() => ({ init: () => never() }));
+    const { lr, errors } = start(h);
+    const pending = rejected(lr.profile());
+    await vi.waitFor(() => expect(h.engine(0).calls).toContain('init'), WAIT);
+    h.worker(0).failToLoad();
+    const error = await rejected(lr.ready);
+    expect(error.code).toBe('WORKER_UNAVAILABLE');
+    expect(error.message).toContain('worker-src');
+    expect((await pending).code).toBe('WORKER_UNAVAILABLE');
+    expect((await rejected(lr.rank([]))).code).toBe('WORKER_UNAVAILABLE');
+    await sleep(20);
+    expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: error.message }]);
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    expect(h.worker(0).terminate).toHaveBeenCalled();
+    await expect(lr.destroy()).resolves.toBeUndefined();
+  });
+
+  it('a worker that ran once and then fails the same way is restarted as a crash', async () => {
+    const h = harness();
+    const { lr, errors } = start(h);
+    await lr.ready;
+    h.worker(0).failToLoad();
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+    expect(errors.map((e) => e.code)).toEqual(['WORKER_CRASHED']);
+  });
+});
+
+describe('client: giving the worker memory back when the page is frozen', () => {
+  /** A stand-in for the page's document, which announces `freeze` (Chromium's Page Lifecycle). */
+  let page: EventTarget;
+  const freeze = (): void => void page.dispatchEvent(new Event('freeze'));
+  beforeEach(() => {
+    page = new EventTarget();
+    (globalThis as { document?: unknown }).document = page;
+  });
+  afterEach(() => {
+    delete (globalThis as { document?: unknown }).document;
+  });
+
+  it('an idle worker is let go; the next call starts a new one with the catalogue, and nothing is reported', async () => {
+    const h = harness();
+    const { lr, errors } = start(h);
+    await lr.ready;
+    await lr.upsertItems([{ id: 'a', title: 'A' }]);
+    freeze();
+    expect(h.worker(0).terminate).toHaveBeenCalledTimes(1);
+    expect(h.spawn).toHaveBeenCalledTimes(1); // nothing starts until it is needed
+    expect((await lr.rank(['a'])).items.map((i) => i.id)).toEqual(['a']);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+    expect(h.engine(1).calls).toEqual(['init', 'upsertItems', 'rank']);
+    expect(h.engine(1).upserts).toEqual([[{ id: 'a', title: 'A' }]]);
+    // Not a crash: freezing again and again never reaches the restart limit.
+    for (let i = 2; i < 7; i++) {
+      freeze();
+      await lr.profile();
+      expect(h.spawn).toHaveBeenCalledTimes(i + 1);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps the worker while a call is in flight, when the profile lives in memory, and after destroy()', async () => {
+    let finish: (() => void) | undefined;
+    const busy = harness((e) => (e.index === 0 ? { profile: () => new Promise((resolve) => (finish = () => resolve(PROFILE))) } : {}));
+    const { lr } = start(busy);
+    await lr.ready;
+    const pending = lr.profile();
+    await vi.waitFor(() => expect(finish).toBeDefined(), WAIT);
+    const memory = harness();
+    await start(memory, { model: false, storage: 'memory' }).lr.ready;
+    const noDisk = harness();
+    await start(noDisk).lr.ready;
+    await noDisk.engine(0).emit!('degraded', { code: 'STORAGE_UNAVAILABLE', reason: 'no IndexedDB' });
+    freeze();
+    for (const h of [busy, memory, noDisk]) expect(h.worker(0).terminate).not.toHaveBeenCalled();
+    finish!();
+    await pending;
+
+    await lr.destroy();
+    expect(busy.worker(0).terminate).toHaveBeenCalledTimes(1);
+    freeze();
+    expect(busy.worker(0).terminate).toHaveBeenCalledTimes(1);
+    expect(busy.spawn).toHaveBeenCalledTimes(1);
   });
 });
 

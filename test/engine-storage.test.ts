@@ -123,16 +123,29 @@ describe('engine storage and summary', () => {
     expect(profile.recentSearches).toEqual([]);
   });
 
-  it('storage full: track rejects with STORAGE_FULL and a degraded event, earlier events stay', async () => {
+  it('storage full: the profile moves to memory with a degraded event; tracking and ranking go on, the stored profile stays', async () => {
     const { deps, stores } = world();
-    const { engine, events } = await start(deps());
+    const { engine, events } = await start(deps(), { model: { id: 'fake' } });
+    await engine.whenModelSettled();
     await engine.upsertItems(ITEMS);
     await engine.track({ type: 'view', itemId: 's1' }, 'b1');
+    const quota = () => Promise.reject(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }));
     const raw = stores.get('localrank:shop')!;
-    raw.batch = () => Promise.reject(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }));
-    await expect(engine.track({ type: 'view', itemId: 's2' }, 'b2')).rejects.toMatchObject({ code: 'STORAGE_FULL' });
-    expect(events).toContainEqual(['degraded', expect.objectContaining({ code: 'STORAGE_FULL' })]);
-    expect((await engine.exportData()).events.map((e) => e.itemId)).toEqual(['s1']);
+    raw.batch = quota;
+    stores.get('localrank:shop:embeddings')!.setMany = quota;
+    await expect(engine.track({ type: 'view', itemId: 's2' }, 'b2')).resolves.toEqual({ accepted: 1, rejected: [] });
+    const degraded = events.filter(([type]) => type === 'degraded').map(([, payload]) => payload as { code: string; reason: string });
+    expect(degraded).toEqual([{ code: 'STORAGE_FULL', reason: expect.stringContaining('lives in memory') }]);
+    const ranked = await engine.rank(['k1', 's2', 's1'], { excludeSeen: false });
+    expect(ranked.encoder.id).toBe('model:fake');
+    expect(ranked.items[0]!.id).not.toBe('k1');
+    expect(events.filter(([type]) => type === 'error')).toEqual([]);
+    const profile = await engine.profile();
+    expect(profile.storage).toMatchObject({ kind: 'memory', events: 2 });
+    expect((await engine.exportData()).events.map((e) => e.itemId)).toEqual(['s1', 's2']);
+    // The disk still holds the profile as it was before it filled up.
+    const reopened = await start(deps());
+    expect((await reopened.engine.exportData()).events.map((e) => e.itemId)).toEqual(['s1']);
   });
 
   it('a corrupted stored record is quarantined and reported; the rest of the profile is used', async () => {

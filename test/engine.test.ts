@@ -836,4 +836,26 @@ describe('Engine: profile, export, forget', () => {
     await engine.dispose();
     expect(model.disposed).toBe(1);
   });
+
+  it('dispose() while the model is still loading releases it once loaded (regression: the session leaked)', async () => {
+    const model = fakeModel();
+    let finishLoading!: () => void;
+    const loaded = new Promise<void>((resolve) => (finishLoading = resolve));
+    const engine = new Engine({
+      openStore: () => createMemoryStore(),
+      storageWorks: () => Promise.resolve(true),
+      loadModel: async () => {
+        await loaded;
+        return model;
+      },
+      deviceEnvironment: () => ({ isNode: true }),
+      now: () => T0,
+    });
+    await engine.init({ model: { id: 'fake' } });
+    const disposing = engine.dispose();
+    finishLoading();
+    await disposing;
+    expect(model.disposed).toBe(1);
+    expect((await engine.profile()).encoder.kind).toBe('lexical');
+  });
 });

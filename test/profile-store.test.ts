@@ -183,13 +183,48 @@ describe('profile store', () => {
       expect((await open(kv).opened).events).toEqual(again.events);
     });
 
-    it('gives up with STORAGE_FULL when nothing helps, and keeps the previous state', async () => {
+    it('when nothing makes room the profile moves to memory, whole: the append succeeds, later writes go there, the disk is left as it was', async () => {
       const kv = createMemoryStore();
-      const store = await open(kv).opened;
-      await store.append('a', [view('x')], []);
+      await (await open(kv).opened).append('a', [view('x'), view('x2', 1)], [item('x')]);
+      const onDisk = await kv.entries();
+      let notified = 0;
+      let freed = 0;
+      const { opened, issues } = open(kv, { notify: () => void notified++, freeSpace: async () => (freed++, true) });
+      const store = await opened;
       kv.batch = () => Promise.reject(quota());
-      await expect(store.append('b', [view('y')], [])).rejects.toMatchObject({ code: 'STORAGE_FULL' });
-      expect(store.events.map((e) => e.itemId)).toEqual(['x']);
+      expect(await store.append('b', [view('y', 2)], [item('y')])).toBe(1);
+      expect(freed).toBe(1);
+      expect(store.spilled).toBe(true);
+      // Nothing was evicted to make room (the eviction never reached the disk either): one issue, the spill.
+      expect(issues).toEqual([{ kind: 'spilled-to-memory', events: 2 }]);
+      expect(store.events.map((e) => e.itemId)).toEqual(['x', 'x2', 'y']);
+      expect(store.item('y')?.title).toBe('Title of y');
+      await store.updateSummary((summary) => void (summary.byType['marked'] = 1));
+      expect(await store.append('c', [view('z', 3)], [])).toBe(1);
+      expect(await store.append('b', [view('y', 2)], [])).toBe(0); // batch ids still deduplicate
+      store.invalidate();
+      await store.refresh(); // re-reads the memory copy, not the disk
+      expect(store.events.map((e) => e.itemId)).toEqual(['x', 'x2', 'y', 'z']);
+      expect(store.summary.byType).toEqual({ view: 4, marked: 1 });
+      expect(notified).toBe(0); // other tabs read the disk: nothing there changed
+      expect(await kv.entries()).toEqual(onDisk);
+    });
+
+    it('a summary write on a full store frees caches first, then moves the profile to memory', async () => {
+      const kv = createMemoryStore();
+      const store = await open(kv, { freeSpace: async () => true }).opened;
+      await store.append('a', [view('x')], []);
+      const batch = kv.batch.bind(kv);
+      let failures = 0;
+      kv.batch = (sets, dels) => (failures++ < 1 ? Promise.reject(quota()) : batch(sets, dels));
+      await store.updateSummary((summary) => void (summary.byType['once'] = 1));
+      expect(store.spilled).toBe(false); // freeing the caches made room
+      expect((await open(kv).opened).summary.byType).toEqual({ view: 1, once: 1 });
+      kv.batch = () => Promise.reject(quota());
+      await store.updateSummary((summary) => void (summary.byType['twice'] = 1));
+      expect(store.spilled).toBe(true);
+      expect(store.summary.byType).toEqual({ view: 1, once: 1, twice: 1 });
+      expect(store.events).toHaveLength(1);
     });
   });
 

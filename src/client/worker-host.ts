@@ -29,6 +29,8 @@ export interface EngineLaunch {
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+const UNLOADABLE =
+  "The engine worker's script could not be loaded: a Content Security Policy whose worker-src does not allow it (the script-tag build starts its worker from a blob: URL), or a missing worker file";
 
 interface Live {
   worker: EngineEndpoint;
@@ -40,6 +42,11 @@ interface Live {
 }
 
 const isCrash = (error: unknown): boolean => error instanceof LocalRankError && error.code === 'WORKER_CRASHED';
+
+/** Degraded storage after which the profile may live in the worker's memory only: that worker is never let go. */
+const VOLATILE_STORAGE = new Set(['STORAGE_UNAVAILABLE', 'STORAGE_FAILED', 'STORAGE_FULL']);
+
+type LifecycleTarget = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
 
 /**
  * Owns the worker: starts it, forwards its events, and restarts it after a
@@ -62,6 +69,16 @@ export class WorkerHost {
   /** What the engine runs in, for the capability report. */
   private workerKind: Capabilities['worker'];
   private workerError: string | undefined;
+  /** Whether an engine of this instance ever answered `init`. */
+  private everStarted = false;
+  /** Why no engine could start at all, when the first start failed that way (said as an event too). */
+  private startFailure: LocalRankError | null = null;
+  /** The profile may live in the engine's memory only (storage 'memory', or IndexedDB missing or full). */
+  private volatileProfile: boolean;
+  /** The worker was let go to give its memory back; the next call starts a new one. */
+  private released = false;
+  private readonly lifecycle: LifecycleTarget | undefined;
+  private readonly onFreeze = (): void => void this.release();
   readonly ready: Promise<void>;
 
   constructor(
@@ -73,10 +90,20 @@ export class WorkerHost {
     this.onPage = launch.onPage ?? null;
     this.workerKind = launch.worker;
     installErrorTransfer();
+    this.volatileProfile = options?.storage === 'memory';
+    // Browsers that freeze hidden pages to save resources (Chromium's Page Lifecycle) say so first:
+    // the worker's memory (the model's runtime, the item index) is given back then.
+    this.lifecycle = (globalThis as { document?: LifecycleTarget }).document;
+    this.lifecycle?.addEventListener?.('freeze', this.onFreeze);
+    const first = this.start();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
-    this.ready = this.start().catch((error: unknown) => {
+    this.ready = first.catch((error: unknown) => {
       if (isCrash(error) && !this.destroyed) return this.call(() => Promise.resolve());
       throw error;
+    });
+    // No engine at all is also said as an event (after the caller's synchronous `on()` calls), not only by `ready`.
+    first.catch((error: unknown) => {
+      if (error === this.startFailure && this.startFailure) this.emitter.emit('error', this.startFailure.toJSON());
     });
   }
 
@@ -87,7 +114,8 @@ export class WorkerHost {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.useThePage(`the Worker constructor threw: ${message}`)) return this.start();
-      return Promise.reject(new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${message}`));
+      this.startFailure = new LocalRankError('WORKER_UNAVAILABLE', `The engine worker could not start: ${message}`);
+      return Promise.reject(this.startFailure);
     }
     const api = wrap<EngineApi>(worker);
     let kill: (error: LocalRankError) => void = () => undefined;
@@ -103,15 +131,24 @@ export class WorkerHost {
       // An error before the engine's script ran (a CSP's worker-src, a download that failed: the event has no
       // message then) is no crash: a restart would fail the same way. The engine moves to the page, once.
       const unavailable = !started && this.workerKind === 'none';
+      // Without a page to move to (no fallback given), a worker whose script did not load (an error without a
+      // message before its first message) cannot start either.
+      const unloadable = !started && !message && !unavailable && !this.onPage;
       if (this.live === live) {
         if (unavailable) this.giveUp(`LocalRank could not start: no worker could (${this.workerError}), and ${message || 'the engine did not start on the page'}`);
+        else if (unloadable) this.giveUp(UNLOADABLE);
         else if (!started && this.useThePage(`the worker did not start: ${message || 'its script was blocked or could not be loaded'}`)) this.relaunch(false);
         else this.restart('WORKER_CRASHED', `The engine worker crashed: ${message || 'unknown error'}`, false);
       }
-      kill(unavailable ? new LocalRankError('WORKER_UNAVAILABLE', 'The engine could not start') : new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'));
+      kill(
+        unavailable || unloadable
+          ? new LocalRankError('WORKER_UNAVAILABLE', unloadable ? UNLOADABLE : 'The engine could not start')
+          : new LocalRankError('WORKER_CRASHED', 'The engine worker crashed during this call'),
+      );
     });
     const forward = <K extends keyof LocalRankEvents>(type: K, payload: LocalRankEvents[K]): void => {
       if (this.live !== live) return;
+      if (type === 'degraded' && VOLATILE_STORAGE.has((payload as LocalRankEvents['degraded']).code)) this.volatileProfile = true;
       this.emitter.emit(type, payload);
       if (type === 'error' && (payload as LocalRankEvents['error']).code === 'INFERENCE_FAILED') {
         this.restart('INFERENCE_FAILED', 'The model failed in the worker; restarting it', true);
@@ -119,6 +156,7 @@ export class WorkerHost {
     };
     const init = (async () => {
       await api.init(this.options, proxy(forward), readPageFacts(this.workerKind, this.workerError));
+      this.everStarted = true;
       if (this.items.size > 0) await api.upsertItems([...this.items.values()]);
     })();
     live.ready = Promise.race([init, crashed]);
@@ -184,6 +222,22 @@ export class WorkerHost {
     this.restarting = relaunching;
   }
 
+  /**
+   * Lets the worker go, and all its memory with it, when nothing would be lost: no call in flight,
+   * the profile on disk. The next call starts a new worker with the catalogue; the model loads
+   * again (the lexical encoder serves meanwhile). An engine on the page is kept: it is the page's memory.
+   * Returns whether it did.
+   */
+  private release(): boolean {
+    const live = this.live;
+    if (!live || this.destroyed || this.restarting || this.inFlight > 0 || this.volatileProfile || !this.everStarted || this.workerKind === 'none') return false;
+    this.live = null;
+    this.released = true;
+    live.api[releaseProxy]();
+    live.worker.terminate();
+    return true;
+  }
+
   private settled(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
@@ -201,6 +255,11 @@ export class WorkerHost {
   async call<T>(run: (api: Remote<EngineApi>) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
+      if (this.released && !this.restarting) {
+        // Started again after release(): calls wait for it as for a restart.
+        this.released = false;
+        this.relaunch(false);
+      }
       while (this.restarting) await this.restarting;
       const live = this.live;
       if (!live) throw new LocalRankError('WORKER_UNAVAILABLE', 'The engine worker is not running');
@@ -219,6 +278,7 @@ export class WorkerHost {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.lifecycle?.removeEventListener?.('freeze', this.onFreeze);
     const live = this.live;
     this.live = null;
     if (!live) return;

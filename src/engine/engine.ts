@@ -905,7 +905,9 @@ export class Engine {
     this.reopenOnWrite = this.config.storage === 'indexeddb';
   }
 
+  /** Releases the model's runtime session; one still loading is released once it has loaded (it never serves). */
   async dispose(): Promise<void> {
+    await this.modelSettled;
     await this.model?.dispose?.();
     this.model = null;
     this.storage?.close(); // the cross-tab channel: an engine on the page outlives no worker that would close it

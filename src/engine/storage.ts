@@ -26,7 +26,8 @@ export interface StorageDependencies {
 
 /** One namespace's storage: the profile (log + summary) and the embedding cache. */
 export interface NamespaceStorage {
-  kind: 'indexeddb' | 'memory';
+  /** Where the profile lives now: 'memory' also after a full IndexedDB moved it there. */
+  readonly kind: 'indexeddb' | 'memory';
   encrypted: boolean;
   profile: ProfileStore<Summary>;
   cache: EmbeddingCache;
@@ -57,6 +58,11 @@ function describeIssue(issue: StoreIssue): [ErrorCode, string] | null {
       return ['STORAGE_CORRUPTED', `The stored summary was rebuilt from ${issue.events} logged events`];
     case 'evicted-for-quota':
       return ['STORAGE_FULL', `Storage is full: the ${issue.events} oldest events were dropped to keep the summary`];
+    case 'spilled-to-memory':
+      return [
+        'STORAGE_FULL',
+        `Storage is full even after freeing the embedding cache and old events: the profile (${issue.events} events) lives in memory for this page, and what happens now is not saved`,
+      ];
     case 'migrated':
       return null;
   }
@@ -125,7 +131,9 @@ export async function openNamespaceStorage(
       },
     });
     return {
-      kind: 'indexeddb',
+      get kind() {
+        return profile.spilled ? 'memory' : 'indexeddb';
+      },
       encrypted: config.encryptAtRest,
       profile,
       cache,

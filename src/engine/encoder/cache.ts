@@ -86,13 +86,17 @@ export function createEmbeddingCache(store: KeyValueStore, maxEntries: number): 
 /**
  * Wraps an encoder so repeated texts are served from the cache. The cache is
  * looked up on every call, so it can be replaced (after `forget()`).
+ *
+ * The cache only saves work: a read or write that fails (storage full, a
+ * closed database) is skipped, never reported as a failed inference, which
+ * would take the model out of service.
  */
 export function withCache(encoder: Encoder, cacheOf: () => EmbeddingCache): Encoder {
   const cached: Encoder = {
     info: encoder.info,
     async embed(texts) {
       const cache = cacheOf();
-      const hits = await cache.getMany(encoder.info.id, texts);
+      const hits = await cache.getMany(encoder.info.id, texts).catch(() => texts.map(() => undefined));
       const missing: string[] = [];
       hits.forEach((v, i) => {
         if (!v) missing.push(texts[i]!);
@@ -101,7 +105,7 @@ export function withCache(encoder: Encoder, cacheOf: () => EmbeddingCache): Enco
       const unique = [...new Set(missing)];
       const computed = await encoder.embed(unique);
       const byText = new Map(unique.map((t, i) => [t, computed[i]!]));
-      await cache.setMany(encoder.info.id, unique, computed);
+      await cache.setMany(encoder.info.id, unique, computed).catch(() => undefined);
       return hits.map((v, i) => v ?? byText.get(texts[i]!)!);
     },
   };

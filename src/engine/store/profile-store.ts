@@ -3,6 +3,7 @@ import type { Item, StoredEvent } from '../../types.js';
 import { hash53 } from '../hash.js';
 import { CORRUPT } from './codec.js';
 import type { KeyValueStore } from './kv.js';
+import { createMemoryStore } from './kv.js';
 import type { WithLock } from './lock.js';
 
 /**
@@ -18,6 +19,10 @@ import type { WithLock } from './lock.js';
  *   items:<bucket>  Record<id, Item>       snapshots, bucketed by id hash
  *   summary         the summary record (its codec is injected)
  *   quarantine:<key>:<time>  a record that failed validation, kept for inspection
+ *
+ * When storage is full and freeing space does not help, the profile moves to
+ * memory for the rest of the page (`spilled`): it keeps working, what is on
+ * disk stays as it was.
  */
 
 export const SCHEMA_VERSION = 2;
@@ -45,7 +50,8 @@ export type StoreIssue =
   | { kind: 'quarantined'; key: string; reason: string }
   | { kind: 'rebuilt-summary'; events: number }
   | { kind: 'migrated'; from: number; to: number }
-  | { kind: 'evicted-for-quota'; events: number };
+  | { kind: 'evicted-for-quota'; events: number }
+  | { kind: 'spilled-to-memory'; events: number };
 
 export interface ProfileStoreOptions<S> {
   store: KeyValueStore;
@@ -64,6 +70,8 @@ export interface ProfileStoreOptions<S> {
 export interface ProfileStore<S> {
   readonly events: readonly LoggedEvent[];
   readonly summary: S;
+  /** True once storage ran full and the profile moved to memory (for the rest of this page). */
+  readonly spilled: boolean;
   item(id: string): Item | undefined;
   /** Appends validated events; a batch id seen before stores nothing. Resolves with the number stored. */
   append(batchId: string, events: ReadonlyArray<Omit<StoredEvent, 'id'>>, snapshots: readonly Item[]): Promise<number>;
@@ -118,7 +126,9 @@ interface State<S> {
 }
 
 export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Promise<ProfileStore<S>> {
-  const { store, lock, lockName, maxEvents, codec } = options;
+  const { lock, lockName, maxEvents, codec } = options;
+  let store = options.store;
+  let spilled = false;
   const report = options.onIssue ?? (() => undefined);
   const now = options.now ?? Date.now;
 
@@ -284,7 +294,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
     return { dels, evicted };
   };
 
-  const recordsOf = (p: ReturnType<typeof plan>): Array<[string, unknown]> => {
+  const recordsOf = (p: Pick<ReturnType<typeof plan>, 'chunks' | 'items' | 'summary' | 'dirtyChunks' | 'dirtyBuckets' | 'seq'>): Array<[string, unknown]> => {
     const sets: Array<[string, unknown]> = [];
     for (const n of p.dirtyChunks) sets.push([chunkKey(n), p.chunks.get(n)!]);
     for (const key of p.dirtyBuckets) {
@@ -302,15 +312,31 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
   };
 
   /**
-   * Writes with the quota policy: on QuotaExceededError, free caches first,
-   * then the oldest half of the log, never the summary; then give up.
+   * Moves the profile to memory: a copy of the state as last committed (what
+   * is on disk stays as it is). Later writes of this page go there.
    */
-  const write = async (p: ReturnType<typeof plan>): Promise<void> => {
+  const spill = async (): Promise<void> => {
+    const memory = createMemoryStore();
+    const all = { ...state, dirtyChunks: new Set(state.chunks.keys()), dirtyBuckets: new Set([...state.items.keys()].map(bucketKey)) };
+    await memory.batch(recordsOf(all), []);
+    store = memory;
+    spilled = true;
+    report({ kind: 'spilled-to-memory', events: eventsView.length });
+  };
+
+  /**
+   * Writes with the quota policy: on QuotaExceededError, free caches first,
+   * then the oldest half of the log (a few times over), never the summary.
+   * Returns false when none of that made room (nothing was written).
+   */
+  const write = async (p: ReturnType<typeof plan>): Promise<boolean> => {
     let { dels } = evict(p, maxEvents);
+    let evictedForQuota = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         await store.batch(recordsOf(p), dels);
-        return;
+        if (evictedForQuota > 0) report({ kind: 'evicted-for-quota', events: evictedForQuota });
+        return true;
       } catch (error) {
         if (!isQuotaError(error)) throw new LocalRankError('STORAGE_FAILED', `Could not store the profile: ${error instanceof Error ? error.message : String(error)}`);
         if (attempt === 0 && options.freeSpace && (await options.freeSpace().catch(() => false))) continue;
@@ -318,10 +344,25 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
         if (attempt <= 2 && total > 1) {
           const result = evict(p, Math.floor(total / 2));
           dels = [...dels, ...result.dels];
-          report({ kind: 'evicted-for-quota', events: result.evicted });
+          evictedForQuota += result.evicted;
           continue;
         }
-        throw new LocalRankError('STORAGE_FULL', 'Storage is full: the profile could not be saved even after freeing caches and old events');
+        return false;
+      }
+    }
+  };
+
+  /** A summary-only write: frees caches on a full quota, else moves to memory. */
+  const writeSummary = async (summary: S): Promise<void> => {
+    const sets: Array<[string, unknown]> = [['summary', codec.toJSON(summary)]];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.batch(sets, []);
+        return;
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        if (attempt === 0 && options.freeSpace && (await options.freeSpace().catch(() => false))) continue;
+        await spill();
       }
     }
   };
@@ -333,14 +374,19 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
       try {
         const counts = await lock(lockName, async () => {
           await syncUnderLock();
-          const p = plan(group);
+          let p = plan(group);
           if (p.counts.some((n) => n > 0)) {
-            await write(p);
+            if (!(await write(p))) {
+              // Storage is full: keep the whole profile (nothing evicted) in memory, and this batch with it.
+              await spill();
+              p = plan(group);
+              await write(p);
+            }
             commit(p);
           }
           return p.counts;
         });
-        if (counts.some((n) => n > 0)) options.notify?.();
+        if (counts.some((n) => n > 0) && !spilled) options.notify?.();
         group.forEach((b, i) => b.resolve(counts[i]!));
       } catch (error) {
         group.forEach((b) => b.reject(error));
@@ -356,6 +402,9 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
     get summary() {
       return state.summary;
     },
+    get spilled() {
+      return spilled;
+    },
     item: (id) => state.items.get(id),
     append(batchId, events, snapshots) {
       return new Promise<number>((resolve, reject) => {
@@ -369,7 +418,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
         await syncUnderLock();
         const summary = codec.clone(state.summary);
         fn(summary);
-        await store.batch([['summary', codec.toJSON(summary)]], []);
+        await writeSummary(summary);
         state.summary = summary;
       });
     },
@@ -393,7 +442,7 @@ export async function openProfileStore<S>(options: ProfileStoreOptions<S>): Prom
         await store.clear();
         adopt({ seq: 0, first: 0, last: 0, chunks: new Map(), items: new Map(), summary: codec.create() });
       });
-      options.notify?.();
+      if (!spilled) options.notify?.();
     },
   };
 }

@@ -1,0 +1,162 @@
+// Memory (#7, part 5): destroy() gives back everything the worker held (the model's ONNX Runtime
+// session and heap, the item index, the caches): the worker ends and the browser attributes no
+// memory to it any more; a new instance then loads the model again. So does a page the browser
+// freezes, when its profile is on disk. Measured with Chromium's
+// performance.measureUserAgentSpecificMemory(), which needs a cross-origin isolated page.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import type { Browser, Page, Worker } from 'playwright-core';
+import { chromiumFlags } from '../scripts/chromium.mjs';
+import { FIXTURE_MODELS, startServer } from '../scripts/serve.mjs';
+import type { RunningServer } from '../scripts/serve.mjs';
+import { CHROMIUM, FIXTURE_MODEL, watch } from './harness.js';
+
+// The tiny fixture keeps this test fast; the worker's figures for a real model are in bench:encoder.
+const MODEL = { id: FIXTURE_MODEL, baseUrl: '/models/', file: join(FIXTURE_MODELS, FIXTURE_MODEL, 'onnx/model_quantized.onnx') };
+
+const ITEMS = Array.from({ length: 1000 }, (_, i) => ({
+  id: `i${i}`,
+  title: [`Trail running shoes no. ${i}`, `Cast iron frying pan no. ${i}`, `Waterproof hiking jacket no. ${i}`][i % 3]!,
+  category: ['Shoes > Running', 'Kitchen > Cookware', 'Outdoor > Jackets'][i % 3]!,
+}));
+
+let browser: Browser;
+let server: RunningServer;
+beforeAll(async () => {
+  [browser, server] = await Promise.all([
+    // Measure at once rather than at the next garbage collection.
+    chromium.launch({ executablePath: CHROMIUM, args: [...chromiumFlags(), '--enable-blink-features=ForceEagerMeasureMemory'] }),
+    startServer({ headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } }),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Bytes the browser attributes to dedicated workers of the page (JavaScript heaps and WebAssembly memories). */
+const workerBytes = (page: Page): Promise<number> =>
+  page.evaluate(async () => {
+    const result = await (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ breakdown: Array<{ bytes: number; attribution: Array<{ scope: string }> }> }> }).measureUserAgentSpecificMemory();
+    return result.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((sum, b) => sum + b.bytes, 0);
+  });
+
+/**
+ * Waits until a worker has ended. Chromium forgets it for memory measurement a little after it
+ * closed: a measurement started before that waits for a 60 s timeout.
+ */
+async function ended(worker: Worker): Promise<void> {
+  await new Promise<void>((resolve) => worker.once('close', () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+/** Starts an instance with the model, upserts the catalogue, tracks a view and ranks every item. */
+const startAndRank = (page: Page, storage: 'indexeddb' | 'memory' = 'indexeddb') =>
+  page.evaluate(
+    async ([model, items, storage]) => {
+      const w = window as any;
+      w.start({ namespace: 'memory', storage, model: { id: model.id, baseUrl: model.baseUrl, device: 'wasm' } });
+      const loaded = new Promise<void>((resolve, reject) => {
+        w.lr.on('encoder', (e: { kind: string }) => e.kind === 'model' && resolve());
+        w.lr.on('error', (e: { code: string; message: string }) => reject(new Error(`${e.code}: ${e.message}`)));
+      });
+      await w.lr.ready;
+      await loaded;
+      await w.lr.upsertItems(items);
+      await w.lr.track({ type: 'view', itemId: 'i0' });
+      const ranked = await w.lr.rank(items.map((i: { id: string }) => i.id).slice(1), { k: 5 });
+      return { encoder: ranked.encoder.kind as string, top: ranked.items.map((i: { id: string }) => i.id) as string[] };
+    },
+    [MODEL, ITEMS, storage] as const,
+  );
+
+/** Ranks again once the model serves (the lexical encoder answers while it loads), and counts the stored events. */
+const rankWithModel = (page: Page) =>
+  page.evaluate(async (items) => {
+    const w = window as any;
+    const ids = items.map((i: { id: string }) => i.id).slice(1);
+    for (let tries = 0; tries < 600; tries++) {
+      const ranked = await w.lr.rank(ids, { k: 5 });
+      if (ranked.encoder.kind === 'model') {
+        return { encoder: 'model', top: ranked.items.map((i: { id: string }) => i.id) as string[], events: (await w.lr.profile()).storage.events as number };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the model did not serve again');
+  }, ITEMS);
+
+/** What Chromium dispatches when it freezes a hidden page; headless Chromium never hides (so never freezes) a page, so the test sends it. */
+const freeze = (page: Page) => page.evaluate(() => document.dispatchEvent(new Event('freeze')));
+
+describe('memory', () => {
+  it('destroy() ends the worker and the browser attributes no memory to it any more; a new instance loads the model again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const log = watch(context, page);
+    await page.goto(`${server.url}/e2e/pages/esm.html`);
+    await page.waitForFunction(() => (window as any).__pageReady === true);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await workerBytes(page)).toBe(0);
+
+    const modelBytes = statSync(MODEL.file).size;
+    const first = await startAndRank(page);
+    expect(first.encoder).toBe('model');
+    const loadedBytes = await workerBytes(page);
+    // The worker holds at least the model's weights (in ONNX Runtime's WebAssembly memory).
+    expect(loadedBytes).toBeGreaterThan(modelBytes);
+
+    const [worker] = page.workers();
+    expect(worker?.url()).toContain('/dist/engine.worker.js');
+    const gone = ended(worker!);
+    await page.evaluate(() => (window as any).lr.destroy());
+    await gone;
+    expect(page.workers()).toEqual([]);
+    expect(await workerBytes(page)).toBe(0);
+    expect(await page.evaluate(() => (window as any).lr.rank(['i1']).catch((e: { code: string }) => e.code))).toBe('DESTROYED');
+
+    // Released, not broken: the next instance (a new worker) loads the model again and ranks the same.
+    const second = await startAndRank(page);
+    expect(second).toEqual(first);
+    expect(await workerBytes(page)).toBeGreaterThan(modelBytes);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a page the browser freezes gives the worker memory back; the next call starts a new worker with the stored profile, and the model serves again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const log = watch(context, page);
+    await page.goto(`${server.url}/e2e/pages/esm.html`);
+    await page.waitForFunction(() => (window as any).__pageReady === true);
+    const before = await startAndRank(page);
+    const [worker] = page.workers();
+    const gone = ended(worker!);
+    await freeze(page);
+    await gone;
+    expect(await workerBytes(page)).toBe(0);
+
+    // Back from the freeze: the first call starts a worker, which reads the profile from IndexedDB and loads the model again.
+    const after = await rankWithModel(page);
+    expect(after).toEqual({ ...before, events: 1 });
+    expect(page.workers()).toHaveLength(1);
+    const errors = await page.evaluate(() => (window as any).__events.filter((e: { type: string }) => e.type === 'error'));
+    expect(errors).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a profile that lives in memory keeps its worker through a freeze (releasing it would lose the profile)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/e2e/pages/esm.html`);
+    await page.waitForFunction(() => (window as any).__pageReady === true);
+    const before = await startAndRank(page, 'memory');
+    await freeze(page);
+    await page.waitForTimeout(300);
+    expect(page.workers()).toHaveLength(1);
+    expect(await rankWithModel(page)).toEqual({ ...before, events: 1 });
+    await context.close();
+  });
+});
