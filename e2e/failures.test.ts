@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FIXTURE_MODELS } from '../scripts/serve.mjs';
 import type { RouteHandler } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, longTasksOver50ms, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
+import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, startEsm, waitForEvent } from './browsers.js';
 
 /**
  * A model whose config claims 512 positions while the weights have 64: the
@@ -24,19 +24,15 @@ const lyingModel: RouteHandler = (_req, res, rest) => {
   res.end(body);
 };
 
-const env = useBrowserAndServer({ routes: { '/lying-models/': lyingModel } });
-
 const ITEMS = [
   { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running', popularity: 10 },
   { id: 'shoe-2', title: 'Running shoes for trail runners', category: 'Shoes > Running', popularity: 5 },
   { id: 'knife-1', title: 'Stainless steel chef knife', category: 'Kitchen > Knives', popularity: 50 },
 ];
 
-describe('failures degrade, never break the page', () => {
+forEachBrowser('failures degrade, never break the page', (env) => {
   it('a model URL that 404s leaves the lexical encoder serving and emits an error event', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'missing', model: { id: 'no-such-model', baseUrl: '/models/', device: 'wasm' } });
     const error = (await waitForEvent(page, 'error')) as { code: string; message: string };
     expect(error.code).toBe('MODEL_LOAD_FAILED');
@@ -51,13 +47,11 @@ describe('failures degrade, never break the page', () => {
     expect(result.items[0].id).toBe('shoe-2');
     expect(log.requests.some((u) => u.includes('/models/no-such-model/') )).toBe(true);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('after a failed inference the worker restarts: one failed call, then the model serves again', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'respawn', model: { id: FIXTURE_MODEL, baseUrl: '/lying-models/', device: 'wasm' } });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const longText = Array.from({ length: 150 }, (_, i) => `word${i % 7} running`).join(' ');
@@ -81,18 +75,16 @@ describe('failures degrade, never break the page', () => {
     expect(outcome.next.items.map((i: { id: string }) => i.id)).toEqual(['shoe-2', 'knife-1']);
     expect(outcome.events).toBe(1);
     // The restarted worker loads the model again.
-    await page.waitForFunction(() => (window as any).__events.filter((e: any) => e.type === 'encoder' && e.payload.kind === 'model').length >= 2, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as any).__events.filter((e: any) => e.type === 'encoder' && e.payload.kind === 'model').length >= 2, { timeout: 60_000 });
     const afterRestart = await page.evaluate(() => (window as any).lr.rank(['knife-1', 'shoe-2']));
     expect(afterRestart.encoder.kind).toBe('model');
-    expect(await longTasksOver50ms(page)).toEqual([]);
+    await expectNoLongTasks(page, env.name);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('bad input rejects with a typed LocalRankError naming the field, and stored data is untouched', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'bad-input', model: false });
     const outcome = await page.evaluate(async (items) => {
       const lr = (window as any).lr;
@@ -116,6 +108,6 @@ describe('failures degrade, never break the page', () => {
     expect(outcome.badOptions).toEqual({ isLocalRankError: true, code: 'INVALID_ARGUMENT', field: 'options.namespace' });
     expect(outcome.events).toBe(1);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
-});
+}, { routes: { '/lying-models/': lyingModel } });

@@ -1,0 +1,181 @@
+// Cross-browser end-to-end helper: one test file runs on Debian's Chromium and Firefox ESR, both driven by
+// puppeteer-core (CDP for Chromium, WebDriver BiDi for Firefox: Playwright cannot drive a stock Firefox).
+// The Chromium-only files keep e2e/harness.ts (playwright-core); docs/browsers.md says which file runs where.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import puppeteer from 'puppeteer-core';
+import type { Browser, BrowserContext, Frame, Page } from 'puppeteer-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
+import { startServer } from '../scripts/serve.mjs';
+import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
+
+export type { Browser, BrowserContext, Frame, Page };
+
+export type BrowserName = 'chromium' | 'firefox';
+export const BROWSERS: readonly BrowserName[] = ['chromium', 'firefox'];
+
+/** Debian's Firefox ESR (`apt-get install firefox-esr`). */
+export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+
+export interface LaunchOptions {
+  /** A profile directory that outlives the browser: IndexedDB survives a restart on the same directory. */
+  userDataDir?: string;
+  /** The browser's own "block all cookies and site data" setting: IndexedDB, the Cache API and Web Locks throw. */
+  blockSiteData?: boolean;
+}
+
+/** Launches a headless browser; fails (never skips) when its binary is missing. */
+export async function launchBrowser(name: BrowserName, options: LaunchOptions = {}): Promise<Browser> {
+  if (name === 'firefox') {
+    if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR not found at ${FIREFOX}: apt-get install firefox-esr, or set FIREFOX_PATH`);
+    return puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
+      // cookieBehavior 2 = block all cookies, which in Firefox also denies every storage API to pages and workers.
+      ...(options.blockSiteData ? { extraPrefsFirefox: { 'network.cookie.cookieBehavior': 2 } } : {}),
+    });
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  let userDataDir = options.userDataDir;
+  let temporary: string | undefined;
+  if (options.blockSiteData) {
+    // Chromium reads the setting from the profile's Preferences, written before the first start.
+    userDataDir ??= temporary = mkdtempSync(join(tmpdir(), 'localrank-e2e-blocked-'));
+    mkdirSync(join(userDataDir, 'Default'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+  }
+  const browser = await puppeteer.launch({
+    browser: 'chrome',
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS.filter((flag: string) => !flag.startsWith('--headless')),
+    ...(userDataDir ? { userDataDir } : {}),
+  });
+  if (temporary) browser.once('disconnected', () => rmSync(temporary, { recursive: true, force: true }));
+  return browser;
+}
+
+/** A fresh profile directory for `launchBrowser(name, { userDataDir })`; `cleanup()` deletes it. */
+export function profileDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What a page did that a test may assert on. */
+export interface PageLog {
+  /** Every request of the page, its frames and its workers. */
+  requests: string[];
+  /** Uncaught errors and unhandled rejections of the page. */
+  pageErrors: string[];
+  consoleErrors: string[];
+  consoleWarnings: string[];
+}
+
+export function watch(page: Page): PageLog {
+  const log: PageLog = { requests: [], pageErrors: [], consoleErrors: [], consoleWarnings: [] };
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('pageerror', (e) => log.pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // The test pages have no favicon; Chromium reports its 404 as a console error.
+    if (m.location().url?.endsWith('/favicon.ico')) return;
+    if (m.type() === 'error') log.consoleErrors.push(m.text());
+    if (m.type() === 'warn') log.consoleWarnings.push(m.text());
+  });
+  return log;
+}
+
+/** A page in its own browser context: separate storage, like a private window. */
+export interface IsolatedPage {
+  context: BrowserContext;
+  page: Page;
+  log: PageLog;
+  close(): Promise<void>;
+}
+
+export async function isolatedPage(browser: Browser): Promise<IsolatedPage> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  return { context, page, log: watch(page), close: () => context.close() };
+}
+
+export interface BrowserEnv {
+  readonly name: BrowserName;
+  /** Launched before this browser's tests (unless `launch: false`), closed after them. */
+  browser: Browser;
+  server: RunningServer;
+  /** A page in a fresh context of `browser`. */
+  open(): Promise<IsolatedPage>;
+}
+
+/**
+ * Declares the tests of `body` once per browser (`describe.each` over BROWSERS), each block with its own
+ * browser and static server (scripts/serve.mjs, extra `routes` mounted).
+ */
+export function forEachBrowser(
+  title: string,
+  body: (env: BrowserEnv) => void,
+  options: { routes?: Record<string, string | RouteHandler>; launch?: boolean } = {},
+): void {
+  describe.each(BROWSERS)(`${title} [%s]`, (name) => {
+    const env = { name, open: () => isolatedPage(env.browser) } as BrowserEnv;
+    beforeAll(async () => {
+      [env.server, env.browser] = await Promise.all([
+        startServer(options.routes ? { routes: options.routes } : {}),
+        options.launch === false ? (undefined as unknown as Browser) : launchBrowser(name),
+      ]);
+    });
+    afterAll(async () => {
+      await env.browser?.close();
+      await env.server?.close();
+    });
+    body(env);
+  });
+}
+
+export const FIXTURE_MODEL = 'localrank-tiny-bert';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens the ESM test page and starts LocalRank with the given options. */
+export async function startEsm(page: Page, server: RunningServer, options: Record<string, unknown>): Promise<void> {
+  await page.goto(`${server.url}/e2e/pages/esm.html`);
+  await page.waitForFunction(() => (window as unknown as { __pageReady?: boolean }).__pageReady === true);
+  await page.evaluate((o) => (window as unknown as { start(o: unknown): boolean }).start(o), options);
+}
+
+/** Waits until the test page recorded an event of the given type (and optional predicate on its payload). */
+export async function waitForEvent(target: Page | Frame, type: string, predicate = '() => true', timeout = 60_000): Promise<unknown> {
+  const handle = await target.waitForFunction(
+    (t: string, p: string) => {
+      const test = new Function(`return (${p})`)() as (payload: unknown) => boolean;
+      return (window as unknown as { __events: Array<{ type: string; payload: unknown }> }).__events.find((e) => e.type === t && test(e.payload))?.payload;
+    },
+    { timeout, polling: 50 },
+    type,
+    predicate,
+  );
+  return handle.jsonValue();
+}
+
+/**
+ * The ESM test page records main-thread long tasks from its first script; none may exceed 50 ms. Firefox has
+ * no Long Tasks API (PerformanceObserver.supportedEntryTypes lacks 'longtask'), so there the check is only
+ * that this is still so: the day Firefox gains it, this fails and the check is turned on.
+ */
+export async function expectNoLongTasks(page: Page, name: BrowserName): Promise<void> {
+  const { supported, durations } = await page.evaluate(() => ({
+    supported: PerformanceObserver.supportedEntryTypes.includes('longtask'),
+    durations: (window as unknown as { __longTasks?: number[] }).__longTasks ?? [],
+  }));
+  expect(supported, `long-task timing in ${name}`).toBe(name === 'chromium');
+  expect(durations.filter((d) => d > 50)).toEqual([]);
+}
+
+/** Requests that left `server` (blob: URLs are in-memory, such as ORT's wasm glue). */
+export function offHost(requests: string[], server: RunningServer): string[] {
+  return requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith(`blob:${server.url}/`));
+}
