@@ -15,6 +15,7 @@ import type {
   StoredEvent,
   TrackResult,
 } from '../types.js';
+import { deleteCache } from './cache-storage.js';
 import type { DeviceEnvironment } from './encoder/backend.js';
 import { decideFromProbe, planDevice } from './encoder/backend.js';
 import { withCache } from './encoder/cache.js';
@@ -832,7 +833,7 @@ export class Engine {
     await this.log.clear(); // under the cross-tab lock, and tells the other tabs
     await this.storage.destroy();
     this.storage.close();
-    if (models && typeof caches !== 'undefined') await caches.delete('transformers-cache');
+    if (models) await deleteCache('transformers-cache');
     // The catalogue is the host's data, not the person's: it stays, with what was derived from it alone
     // (lexical rows, vectors). The index goes: it also holds the items of the person's history.
     this.memo.clear();

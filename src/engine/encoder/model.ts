@@ -2,6 +2,7 @@ import type { EncoderInfo, ProgressEvent } from '../../types.js';
 import { LocalRankError } from '../../errors.js';
 import type { Device } from './backend.js';
 import { isNodeRuntime, ORT_FILES } from './backend.js';
+import { cacheStorage } from '../cache-storage.js';
 import { maxInputTokens, meanPoolNormalize } from './pooling.js';
 import type { Encoder } from './types.js';
 
@@ -47,6 +48,10 @@ function configureEnvironment(tf: Transformers, source: ModelSource): void {
     // folder's files. (Downloads over http in Node need the cache: onnxruntime-node loads from its file.)
     // Browsers have no disk cache to switch (asking for one fails the load where the Cache API is missing).
     env.useFSCache = !(source.baseUrl && !isHttpUrl(source.baseUrl));
+  } else if (!cacheStorage()) {
+    // transformers.js tests `typeof caches`, which throws in Firefox's opaque-origin workers: load uncached.
+    env.useBrowserCache = false;
+    env.useWasmCache = false;
   }
   if (source.baseUrl && isHttpUrl(source.baseUrl)) {
     // A URL in env.localModelPath silently breaks the tokenizer (FIELD_NOTES); remote mode with our host works.
