@@ -22,7 +22,10 @@ export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 export interface LaunchOptions {
   /** A profile directory that outlives the browser: IndexedDB survives a restart on the same directory. */
   userDataDir?: string;
-  /** The browser's own "block all cookies and site data" setting: IndexedDB, the Cache API and Web Locks throw. */
+  /**
+   * The browser's own "block all cookies and site data" setting: IndexedDB, the Cache API and Web Locks throw.
+   * Chromium keeps it in the profile: give a `userDataDir` (from profileDir()).
+   */
   blockSiteData?: boolean;
 }
 
@@ -40,23 +43,20 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
     });
   }
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  let userDataDir = options.userDataDir;
-  let temporary: string | undefined;
+  const { userDataDir } = options;
   if (options.blockSiteData) {
     // Chromium reads the setting from the profile's Preferences, written before the first start.
-    userDataDir ??= temporary = mkdtempSync(join(tmpdir(), 'localrank-e2e-blocked-'));
+    if (!userDataDir) throw new Error('blockSiteData needs a userDataDir in Chromium (see profileDir())');
     mkdirSync(join(userDataDir, 'Default'), { recursive: true });
     writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
   }
-  const browser = await puppeteer.launch({
+  return puppeteer.launch({
     browser: 'chrome',
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS.filter((flag: string) => !flag.startsWith('--headless')),
     ...(userDataDir ? { userDataDir } : {}),
   });
-  if (temporary) browser.once('disconnected', () => rmSync(temporary, { recursive: true, force: true }));
-  return browser;
 }
 
 /** A fresh profile directory for `launchBrowser(name, { userDataDir })`; `cleanup()` deletes it. */
@@ -78,7 +78,12 @@ export interface PageLog {
 export function watch(page: Page): PageLog {
   const log: PageLog = { requests: [], pageErrors: [], consoleErrors: [], consoleWarnings: [] };
   page.on('request', (r) => log.requests.push(r.url()));
-  page.on('pageerror', (e) => log.pageErrors.push(String(e)));
+  page.on('pageerror', (e) => {
+    // Firefox reports a CSP violation as a JavaScript log entry, which puppeteer hands out as a page error;
+    // the page itself sees no error (Chromium logs the same report as a console error).
+    if (String(e).startsWith('Error: Content-Security-Policy: ')) log.consoleErrors.push(String(e));
+    else log.pageErrors.push(String(e));
+  });
   page.on('console', (m) => {
     // The test pages have no favicon; Chromium reports its 404 as a console error.
     if (m.location().url?.endsWith('/favicon.ico')) return;

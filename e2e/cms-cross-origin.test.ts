@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, watch } from './harness.js';
+import { startServer } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, forEachBrowser, watch } from './browsers.js';
 import { consoleOf, instanceCall, newPage, slotItems, storedEvents, suspiciousRequests, waitForRendered } from './cms-helpers.js';
 
 const SHOP = readFileSync(join(import.meta.dirname, 'pages/cms-shop.html'), 'utf8');
@@ -21,7 +21,6 @@ const allowlistPolicy = (asset: string): string =>
 const noncePolicy = (asset: string, nonce: string): string =>
   `default-src 'none'; script-src 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; worker-src blob:; connect-src ${asset}; style-src 'self'; img-src 'self'; report-uri /csp-report`;
 
-let browser: Browser;
 let pageOrigin: RunningServer;
 let assetOrigin: RunningServer;
 const reports: string[] = [];
@@ -34,10 +33,10 @@ const page = (html: () => string, policy?: () => string): RouteHandler => (_req,
 
 beforeAll(async () => {
   // Two servers = two origins: the CMS page on one, LocalRank's script, runtime and model on the other.
-  [browser, assetOrigin] = await Promise.all([launch(), serve()]);
+  assetOrigin = await startServer();
   const asset = assetOrigin.url;
   const nonce = 'cms-test-nonce';
-  pageOrigin = await serve({
+  pageOrigin = await startServer({ routes: {
     '/shop/plain.html': page(() => fromAssets(asset)),
     '/shop/csp-allowlist.html': page(() => fromAssets(asset), () => allowlistPolicy(asset)),
     '/shop/csp-nonce.html': page(() => fromAssets(asset, nonce), () => noncePolicy(asset, nonce)),
@@ -51,23 +50,22 @@ beforeAll(async () => {
         res.end();
       });
     },
-  });
+  } });
 });
 afterAll(async () => {
-  await browser?.close();
   await Promise.all([pageOrigin?.close(), assetOrigin?.close()]);
 });
 
-describe('script tag driven by markup, served from another origin', () => {
+forEachBrowser('script tag driven by markup, served from another origin', (env) => {
   it('renders, tracks clicks across a navigation and loads the model from the asset origin; nothing else leaves', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.createBrowserContext();
     const tab = await newPage(context);
-    const log = watch(context, tab);
+    const log = watch(tab);
     await tab.goto(`${pageOrigin.url}/shop/plain.html`);
     await waitForRendered(tab, '#for-you');
     expect(await slotItems(tab, '#for-you')).toHaveLength(3);
     // The item links point to cms-shop.html next to the page: the same page again.
-    await Promise.all([tab.waitForEvent('load'), tab.click('#grid [data-lr-item="knife"] a')]);
+    await Promise.all([tab.waitForNavigation(), tab.click('#grid [data-lr-item="knife"] a')]);
     await waitForRendered(tab, '#for-you');
     await expect.poll(async () => (await storedEvents(tab)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
       { type: 'click', itemId: 'knife', listId: 'catalogue', position: 4 },
@@ -88,11 +86,11 @@ describe('script tag driven by markup, served from another origin', () => {
   ] as const) {
     it(`works under a strict Content Security Policy with ${name} (response header), without a single violation`, async () => {
       reports.length = 0;
-      const context = await browser.newContext();
+      const context = await env.browser.createBrowserContext();
       const tab = await newPage(context);
-      const log = watch(context, tab);
+      const log = watch(tab);
       const messages = consoleOf(tab);
-      await tab.addInitScript(() => {
+      await tab.evaluateOnNewDocument(() => {
         (window as any).__violations = [];
         document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
       });
@@ -114,7 +112,7 @@ describe('script tag driven by markup, served from another origin', () => {
   it('a policy without blob: in script-src stops the model (the runtime factory is a blob: module), and the violation is reported', async () => {
     // Proves the test above can fail: the same page, one source fewer.
     reports.length = 0;
-    const context = await browser.newContext();
+    const context = await env.browser.createBrowserContext();
     const tab = await newPage(context);
     const messages = consoleOf(tab);
     await tab.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
