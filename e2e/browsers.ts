@@ -38,8 +38,15 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
       executablePath: FIREFOX,
       headless: true,
       ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
-      // cookieBehavior 2 = block all cookies, which in Firefox also denies every storage API to pages and workers.
-      ...(options.blockSiteData ? { extraPrefsFirefox: { 'network.cookie.cookieBehavior': 2 } } : {}),
+      extraPrefsFirefox: {
+        // Timers of background tabs run at most once a second: off, as puppeteer turns Chromium's off
+        // (--disable-background-timer-throttling), so tests with two tabs measure the library, not throttling.
+        'dom.min_background_timeout_value': 4,
+        'dom.min_background_timeout_value_without_budget_throttling': 4,
+        'dom.timeout.enable_budget_timer_throttling': false,
+        // 2 = block all cookies, which in Firefox also denies every storage API to pages and workers.
+        ...(options.blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {}),
+      },
     });
   }
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
