@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Frame, Page } from 'puppeteer-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
@@ -134,11 +134,15 @@ export function forEachBrowser(
 ): void {
   describe.each(BROWSERS)(`${title} [%s]`, (name) => {
     const env = { name, open: () => isolatedPage(env.browser) } as BrowserEnv;
+    let unavailable: unknown;
     beforeAll(async () => {
-      [env.server, env.browser] = await Promise.all([
-        startServer(options.routes ? { routes: options.routes } : {}),
-        options.launch === false ? (undefined as unknown as Browser) : launchBrowser(name),
-      ]);
+      const launched = options.launch === false ? undefined : launchBrowser(name).catch((error: unknown) => void (unavailable = error));
+      [env.server] = await Promise.all([startServer(options.routes ? { routes: options.routes } : {}), launched]);
+      if (launched) env.browser = (await launched) as Browser;
+    });
+    // A browser that cannot start fails each of its tests with the reason (a failed beforeAll reads as skipped).
+    beforeEach(() => {
+      if (unavailable) throw unavailable;
     });
     afterAll(async () => {
       await env.browser?.close();
