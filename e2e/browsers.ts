@@ -7,17 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Frame, Page } from 'puppeteer-core';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
+import { BROWSERS, executableOf, launchOptions } from '../scripts/browsers.mjs';
+import type { BrowserName } from '../scripts/browsers.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
 
-export type { Browser, BrowserContext, Frame, Page };
-
-export type BrowserName = 'chromium' | 'firefox';
-export const BROWSERS: readonly BrowserName[] = ['chromium', 'firefox'];
-
-/** Debian's Firefox ESR (`apt-get install firefox-esr`). */
-export const FIREFOX = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+export type { Browser, BrowserContext, BrowserName, Frame, Page };
+export { BROWSERS };
 
 export interface LaunchOptions {
   /** A profile directory that outlives the browser: IndexedDB survives a restart on the same directory. */
@@ -31,39 +27,23 @@ export interface LaunchOptions {
 
 /** Launches a headless browser; fails (never skips) when its binary is missing. */
 export async function launchBrowser(name: BrowserName, options: LaunchOptions = {}): Promise<Browser> {
-  if (name === 'firefox') {
-    if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR not found at ${FIREFOX}: apt-get install firefox-esr, or set FIREFOX_PATH`);
-    return puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX,
-      headless: true,
-      ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
-      extraPrefsFirefox: {
-        // Timers of background tabs run at most once a second: off, as puppeteer turns Chromium's off
-        // (--disable-background-timer-throttling), so tests with two tabs measure the library, not throttling.
-        'dom.min_background_timeout_value': 4,
-        'dom.min_background_timeout_value_without_budget_throttling': 4,
-        'dom.timeout.enable_budget_timer_throttling': false,
-        // 2 = block all cookies, which in Firefox also denies every storage API to pages and workers.
-        ...(options.blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {}),
-      },
-    });
+  if (!existsSync(executableOf(name))) {
+    throw new Error(
+      name === 'firefox'
+        ? `Firefox ESR not found at ${executableOf(name)}: apt-get install firefox-esr, or set FIREFOX_PATH`
+        : `Chromium not found at ${executableOf(name)}: apt-get install chromium, or set CHROMIUM_PATH`,
+    );
   }
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  const { userDataDir } = options;
-  if (options.blockSiteData) {
+  const { userDataDir, blockSiteData = false } = options;
+  if (blockSiteData && name === 'chromium') {
     // Chromium reads the setting from the profile's Preferences, written before the first start.
     if (!userDataDir) throw new Error('blockSiteData needs a userDataDir in Chromium (see profileDir())');
     mkdirSync(join(userDataDir, 'Default'), { recursive: true });
     writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
   }
-  return puppeteer.launch({
-    browser: 'chrome',
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS.filter((flag: string) => !flag.startsWith('--headless')),
-    ...(userDataDir ? { userDataDir } : {}),
-  });
+  // Firefox: 2 = block all cookies, which also denies every storage API to pages and workers.
+  const prefs = blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {};
+  return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs }));
 }
 
 /** A fresh profile directory for `launchBrowser(name, { userDataDir })`; `cleanup()` deletes it. */
