@@ -73,4 +73,17 @@ forEachBrowser('ESM build', (env) => {
     await expectNoLongTasks(page, env.name);
     await close();
   });
+
+  it("device 'auto' (the default) without a WebGPU adapter loads the plain WASM runtime and says why", async () => {
+    const { page, log, close } = await env.open();
+    await startEsm(page, env.server, { namespace: 'auto', model: { id: FIXTURE_MODEL, baseUrl: '/models/' } });
+    const backend = (await waitForEvent(page, 'backend')) as { device: string; reason: string };
+    // Headless Chromium has navigator.gpu but no adapter without --enable-unsafe-webgpu; Firefox ESR on Linux has no navigator.gpu.
+    expect(backend).toEqual({ device: 'wasm', reason: env.name === 'firefox' ? 'WebGPU not available in this browser' : 'no WebGPU adapter' });
+    expect(await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'")).toMatchObject({ device: 'wasm' });
+    expect(log.requests.some((u) => u.endsWith('/dist/ort/ort-wasm-simd-threaded.wasm'))).toBe(true);
+    expect(log.requests.filter((u) => u.includes('asyncify'))).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    await close();
+  });
 });
