@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { FIXTURE_MODELS } from '../scripts/serve.mjs';
 import type { RouteHandler } from '../scripts/serve.mjs';
@@ -22,6 +22,31 @@ const lyingModel: RouteHandler = (_req, res, rest) => {
   }
   res.setHeader('content-type', path.endsWith('.json') ? 'application/json' : 'application/octet-stream');
   res.end(body);
+};
+
+/**
+ * The built package with a test hook appended to the engine worker: a message on the BroadcastChannel
+ * 'localrank-test-crash' throws an uncaught error in it, a real crash of the real worker (the page's
+ * Worker gets its error event). Served under /crashable-dist/, with an ESM page that imports from there.
+ */
+const CRASH_HOOK = `\n;new BroadcastChannel('localrank-test-crash').onmessage = () => setTimeout(() => { throw new Error('simulated crash'); });\n`;
+const DIST = join(import.meta.dirname, '../dist');
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const crashableDist: RouteHandler = (_req, res, rest) => {
+  const path = rest.split('?')[0]!;
+  const file = join(DIST, path);
+  if (path.includes('..') || !existsSync(file)) {
+    res.statusCode = 404;
+    res.end('not found');
+    return;
+  }
+  const body = readFileSync(file);
+  res.setHeader('content-type', TYPES[extname(path)] ?? 'application/octet-stream');
+  res.end(path === 'engine.worker.js' ? Buffer.concat([body, Buffer.from(CRASH_HOOK)]) : body);
+};
+const crashablePage: RouteHandler = (_req, res) => {
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(readFileSync(join(import.meta.dirname, 'pages/esm.html'), 'utf8').replace("'/dist/localrank.js'", "'/crashable-dist/localrank.js'"));
 };
 
 const ITEMS = [
@@ -83,6 +108,32 @@ forEachBrowser('failures degrade, never break the page', (env) => {
     await close();
   });
 
+  it('a worker that crashes (an uncaught error in it) is restarted: an error event, the catalogue and the stored profile serve again', async () => {
+    const { page, log, close } = await env.open();
+    await page.goto(`${env.server.url}/crashable/esm.html`);
+    await page.waitForFunction(() => (window as any).__pageReady === true);
+    const before = await page.evaluate(async (items) => {
+      (window as any).start({ namespace: 'crash', model: false });
+      const lr = (window as any).lr;
+      await lr.upsertItems(items);
+      await lr.track({ type: 'click', itemId: 'shoe-1' });
+      return (await lr.rank(['knife-1', 'shoe-2'])).items.map((i: { id: string }) => i.id);
+    }, ITEMS);
+    expect(before).toEqual(['shoe-2', 'knife-1']);
+    await page.evaluate(() => new BroadcastChannel('localrank-test-crash').postMessage('crash'));
+    const crashed = (await waitForEvent(page, 'error', "(e) => e.code === 'WORKER_CRASHED'", 30_000)) as { message: string };
+    expect(crashed.message).toContain('simulated crash');
+    const after = await page.evaluate(async () => {
+      const lr = (window as any).lr;
+      // Items the restarted worker never saw from the page: the client replays the catalogue.
+      const ranked = await lr.rank(['knife-1', 'shoe-2']);
+      return { order: ranked.items.map((i: { id: string }) => i.id), events: (await lr.profile()).storage.events };
+    });
+    expect(after).toEqual({ order: ['shoe-2', 'knife-1'], events: 1 });
+    expect(log.pageErrors).toEqual([]);
+    await close();
+  });
+
   it('bad input rejects with a typed LocalRankError naming the field, and stored data is untouched', async () => {
     const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'bad-input', model: false });
@@ -110,4 +161,4 @@ forEachBrowser('failures degrade, never break the page', (env) => {
     expect(log.pageErrors).toEqual([]);
     await close();
   });
-}, { routes: { '/lying-models/': lyingModel } });
+}, { routes: { '/lying-models/': lyingModel, '/crashable-dist/': crashableDist, '/crashable/esm.html': crashablePage } });
