@@ -23,6 +23,8 @@ export interface LaunchOptions {
    * Chromium keeps it in the profile: give a `userDataDir` (from profileDir()).
    */
   blockSiteData?: boolean;
+  /** Firefox: every window private (browser.privatebrowsing.autostart). Chromium: see privatePage(). */
+  privateBrowsing?: boolean;
 }
 
 /** Launches a headless browser; fails (never skips) when its binary is missing. */
@@ -34,16 +36,27 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
         : `Chromium not found at ${executableOf(name)}: apt-get install chromium, or set CHROMIUM_PATH`,
     );
   }
-  const { userDataDir, blockSiteData = false } = options;
+  const { userDataDir, blockSiteData = false, privateBrowsing = false } = options;
   if (blockSiteData && name === 'chromium') {
     // Chromium reads the setting from the profile's Preferences, written before the first start.
     if (!userDataDir) throw new Error('blockSiteData needs a userDataDir in Chromium (see profileDir())');
     mkdirSync(join(userDataDir, 'Default'), { recursive: true });
     writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
   }
-  // Firefox: 2 = block all cookies, which also denies every storage API to pages and workers.
-  const prefs = blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {};
+  const prefs = {
+    // Firefox: 2 = block all cookies, which also denies every storage API to pages and workers.
+    ...(blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {}),
+    ...(privateBrowsing ? { 'browser.privatebrowsing.autostart': true } : {}),
+  };
   return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs }));
+}
+
+/**
+ * A page in a private window of a browser launched with `privateBrowsing`: Chromium's incognito is an
+ * off-the-record browser context; in Firefox every window already is private.
+ */
+export async function privatePage(name: BrowserName, browser: Browser): Promise<Page> {
+  return name === 'chromium' ? (await browser.createBrowserContext()).newPage() : browser.newPage();
 }
 
 /** A fresh profile directory for `launchBrowser(name, { userDataDir })`; `cleanup()` deletes it. */
