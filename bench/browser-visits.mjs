@@ -19,10 +19,9 @@
 //     --remote-allow-system-access opens to WebDriver BiDi; that includes WebAssembly memory.
 // Both are taken after a garbage collection (Chromium: HeapProfiler.collectGarbage in the worker;
 // Firefox: nsIMemoryReporterManager.minimizeMemoryUsage).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { executableOf, launchOptions } from '../scripts/browsers.mjs';
 import { median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
