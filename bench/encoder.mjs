@@ -6,6 +6,8 @@
 //   - the same in headless Chromium, through LocalRank's real worker (dist/engine.worker.js);
 //   - LocalRank's worker `embed` against a bare transformers.js pipeline in a worker (same texts, batch 32);
 //   - time to the first (lexical) and first model-backed `rank()` on the ESM build, cold and warm;
+//   - in Chromium and Firefox ESR (bench/browser-visits.mjs): first and second visit to the first model
+//     ranking, and the engine worker's memory after the model loaded and after ranking 10,000 candidates;
 //   - gzipped sizes of the built files;
 //   - the catalog CLI's (`localrank embed`) items per second on the fixture and, when present, the shared model.
 // Human-readable lines first; the last line of stdout is one JSON object.
@@ -18,6 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { createReport, distIsStale, median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
+import { benchBrowserVisits, browserVisitKeys } from './browser-visits.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -61,7 +64,12 @@ const result = {
   // items per second of its embedding phase (model load excluded), median of CLI.runs runs.
   cli_items_per_s_fixture: null,
   cli_items_per_s_minilm: null,
+  // Chromium and Firefox ESR through puppeteer-core (bench/browser-visits.mjs says how memory is measured):
+  // first visit (fresh profile) and second visit (reload, same profile), createLocalRank() -> first rank() by the
+  // model, median of VISITS.rounds; the worker's memory after the model loaded and after ranking VISITS.candidates.
+  ...Object.fromEntries(['chromium', 'firefox'].flatMap(browserVisitKeys).map((k) => [k, null])),
 };
+const VISITS = { rounds: 3, candidates: 10_000 };
 
 // ---------------------------------------------------------------------------
 // 0. Preconditions
@@ -475,10 +483,29 @@ if (browser) {
 }
 
 // ---------------------------------------------------------------------------
+// 5b. Chromium and Firefox ESR through puppeteer-core: first and second visit, worker memory
+if (startServer) {
+  const visitServer = server ?? (await startServer());
+  const watchPuppeteerPage = (page, label) => {
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) pageProblems.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    page.on('pageerror', (e) => pageProblems.push(`${label}: page error: ${String(e)}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) pageProblems.push(`${label}: console error: ${m.text()}`);
+    });
+  };
+  Object.assign(result, await benchBrowserVisits({ server: visitServer, model: MODEL, log, fail, watch: watchPuppeteerPage, ...VISITS }));
+  if (!server) await visitServer.close();
+}
+
+// ---------------------------------------------------------------------------
 // 6. Requests and clean-up
 log();
 log('== network ==');
 if (browser) {
+  // Requests of the puppeteer-driven pages (5b) are in the same list, on the same server.
   const allowed = (u) => u.startsWith(`${server.url}/`) || /^(blob:|data:)/.test(u);
   const off = [...new Set(requests.filter((u) => !allowed(u)))];
   result.all_requests_local = off.length === 0 && nodeOffHost.length === 0;

@@ -1,7 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
-
-const env = useBrowserAndServer();
+import { expect, it } from 'vitest';
+import { forEachBrowser, offHost, startEsm, waitForEvent } from './browsers.js';
 
 // Two taste groups that the text cannot tell apart (the same words everywhere): only the host's
 // item factors (cfVector, from a server-side model) separate them.
@@ -12,11 +10,9 @@ const ITEMS = Array.from({ length: 24 }, (_, i) => {
 });
 const HISTORY = ['a-0', 'a-2', 'a-4'];
 
-describe('collaborative-filtering fold-in in the browser', () => {
+forEachBrowser('collaborative-filtering fold-in in the browser', (env) => {
   it('after viewing items whose factors point one way, the matching items rank up by cf; reasons unchanged; nothing leaves the page', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'cf', model: false, cf: { regularization: 0.1, alpha: 2 } });
     await waitForEvent(page, 'encoder');
     const out = await page.evaluate(
@@ -48,17 +44,16 @@ describe('collaborative-filtering fold-in in the browser', () => {
     expect(reasons(out.withCf)).toEqual(reasons(out.withoutCf));
     expect(out.badOption).toEqual({ code: 'INVALID_ARGUMENT', field: 'options.weights.cf' });
     // Only this host's files were requested: the history never left the page.
-    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('a bad cf option is a clear error at creation', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
+    const { page, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'cf-bad', model: false, cf: { regularization: -1 } });
     const error = await page.evaluate(() => (window as any).lr.ready.then(() => null, (e: { code: string; field?: string }) => ({ code: e.code, field: e.field })));
     expect(error).toEqual({ code: 'INVALID_ARGUMENT', field: 'options.cf.regularization' });
-    await context.close();
+    await close();
   });
 });

@@ -1,22 +1,21 @@
 // Round trip of build-time vectors into the browser: `localrank embed` (the built CLI, spawned) writes the
-// files; the page loads them with withVectors + upsertItems from dist/localrank.js in real Chromium.
+// files; the page loads them with withVectors + upsertItems from dist/localrank.js in real Chromium and Firefox.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { itemText } from '../src/engine/item-text.js';
 import type { Item } from '../src/types.js';
 import { readVectors } from '../src/vectors.js';
-import { FIXTURE_MODEL, useBrowserAndServer, watch } from './harness.js';
+import { FIXTURE_MODEL, forEachBrowser } from './browsers.js';
 import { cosine } from '../test/cosine.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const out = mkdtempSync(join(tmpdir(), 'localrank-cli-browser-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
-const env = useBrowserAndServer({ routes: { '/cli-out/': out } });
 
 const items: Item[] = [
   { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running', brand: 'Stridelab', tags: ['trail', 'grip'] },
@@ -42,7 +41,7 @@ beforeAll(async () => {
 });
 
 
-describe('vectors from localrank embed in the browser', () => {
+forEachBrowser('vectors from localrank embed in the browser', (env) => {
   it("equal the browser's own embedding of the same items (cosine >= 0.99, q8 on both sides) and carry the browser's encoder id", async () => {
     const page = await env.browser.newPage();
     await page.goto(`${env.server.url}/e2e/pages/worker.html`);
@@ -63,9 +62,7 @@ describe('vectors from localrank embed in the browser', () => {
   });
 
   it('upsertItems(withVectors(items, buffer)): the engine uses the vectors and embeds only items that are new or changed', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await page.goto(`${env.server.url}/e2e/pages/esm.html`);
     await page.waitForFunction(() => (window as any).__pageReady === true);
     const result = await page.evaluate(
@@ -164,6 +161,6 @@ describe('vectors from localrank embed in the browser', () => {
     expect(result.truncated!.message).toMatch(/truncated/);
     expect(log.pageErrors).toEqual([]);
     expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !/^(blob|data):/.test(u))).toEqual([]);
-    await context.close();
+    await close();
   });
-});
+}, { routes: { '/cli-out/': out } });

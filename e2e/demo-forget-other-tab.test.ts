@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PERSONAS } from '../demo/personas.js';
-import { useBrowserAndServer, watch } from './harness.js';
-import type { PageLog } from './harness.js';
+import { forEachBrowser, watch } from './browsers.js';
+import type { BrowserContext, Page, PageLog } from './browsers.js';
 
 /**
  * Regression test for "forget() loses to another tab": page A forgets (the demo
@@ -15,33 +14,36 @@ import type { PageLog } from './harness.js';
  * (the count went to 10). The library's fault (Engine.forget), not the demo's:
  * each page holds one LocalRank instance.
  */
-const env = useBrowserAndServer();
 const maya = PERSONAS[0]!;
 const other = PERSONAS[1]!;
 
-let context: BrowserContext;
-let a: Page;
-let log: PageLog;
-
-async function open(page: Page): Promise<void> {
-  // The fixture model: this test is about storage, not about the encoder.
-  await page.goto(`${env.server.url}/demo/?delay=0&model=fixture`);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-}
-const databases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith('localrank:demo')));
-
-beforeAll(async () => {
+beforeAll(() => {
   execFileSync(process.execPath, ['scripts/build-demo-vectors.mjs'], { stdio: 'pipe' }); // as npm run demo does
-  context = await env.browser.newContext();
-  a = await context.newPage();
-  log = watch(context, a);
-  await open(a);
-});
-afterAll(async () => {
-  await context?.close();
 });
 
-describe('forget() loses to another tab (regression)', () => {
+forEachBrowser('forget() loses to another tab (regression)', (env) => {
+  let context: BrowserContext;
+  let a: Page;
+  let log: PageLog;
+
+  async function open(page: Page): Promise<void> {
+    // The fixture model: this test is about storage, not about the encoder.
+    await page.goto(`${env.server.url}/demo/?delay=0&model=fixture`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  }
+  const databases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith('localrank:demo')));
+
+  beforeAll(async () => {
+    if (!env.browser) return; // it did not start: the test reports why
+    context = await env.browser.createBrowserContext();
+    a = await context.newPage();
+    log = watch(a);
+    await open(a);
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
   it('forget in page A deletes what page B stored after A had forgotten, and A starts again from zero', async () => {
     const b = await context.newPage();
     await open(b);
@@ -50,14 +52,14 @@ describe('forget() loses to another tab (regression)', () => {
     expect(await databases(b)).toContain('localrank:demo');
     await b.close();
 
-    await a.selectOption('#persona', other.id); // calls forget()
+    await a.select('#persona', other.id); // calls forget()
     await a.waitForSelector(`body[data-persona="${other.id}"][data-step="0"][data-events="0"]`);
     expect(await databases(a)).toEqual([]);
     await a.click('#step');
     await a.waitForSelector('body[data-step="1"]');
-    await a.waitForFunction(() => document.body.dataset.busy !== 'true');
-    expect(await a.evaluate(() => document.body.dataset.events)).toBe('1');
-    expect(await a.locator('#timeline li').count()).toBe(1);
+    await a.waitForFunction(() => document.body.dataset['busy'] !== 'true');
+    expect(await a.evaluate(() => document.body.dataset['events'])).toBe('1');
+    expect(await a.$$eval('#timeline li', (items) => items.length)).toBe(1);
     expect(log.pageErrors).toEqual([]);
     expect(log.consoleErrors).toEqual([]);
   });

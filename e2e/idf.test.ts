@@ -1,7 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { startEsm, useBrowserAndServer, watch } from './harness.js';
-
-const env = useBrowserAndServer();
+import { expect, it } from 'vitest';
+import { forEachBrowser, offHost, startEsm } from './browsers.js';
 
 const FILL = ['sofa', 'lamp', 'mug', 'scarf', 'rug', 'vase', 'chair', 'towel', 'kettle', 'clock'];
 const RED = Array.from({ length: 30 }, (_, i) => ({ id: `red-${i}`, title: `Red ${FILL[i % 10]} ${i}` }));
@@ -11,11 +9,9 @@ const HISTORY = { id: 'history', title: 'Red kayak' };
 const COMMON = { id: 'common', title: 'Red wool blanket' };
 const RARE = { id: 'rare', title: 'Kayak paddle with carbon blade' };
 
-describe('lexical ranking weighs words by the catalogue (IDF)', () => {
+forEachBrowser('lexical ranking weighs words by the catalogue (IDF)', (env) => {
   it('the candidate sharing the rarer word with the history ranks first, and the order follows the catalogue as items arrive', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'idf', model: false });
     const orders = await page.evaluate(
       async ([red, kayak, history, common, rare]) => {
@@ -33,9 +29,9 @@ describe('lexical ranking weighs words by the catalogue (IDF)', () => {
     );
     expect(orders.redCommon).toEqual(['rare', 'common']);
     expect(orders.kayakCommon).toEqual(['common', 'rare']);
-    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.requests.filter((u) => /kayak|history/i.test(u))).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

@@ -1,26 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, watch } from './harness.js';
+import { startServer } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, forEachBrowser } from './browsers.js';
 
-// Two servers = two origins: the page on one, the script, runtime and model on the other.
-let browser: Browser;
-let pageOrigin: RunningServer;
+// Two origins: the page on the browser's own server (env.server), the script, runtime and model on this one.
 let assetOrigin: RunningServer;
 beforeAll(async () => {
-  [browser, pageOrigin, assetOrigin] = await Promise.all([launch(), serve(), serve()]);
+  assetOrigin = await startServer();
 });
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([pageOrigin?.close(), assetOrigin?.close()]);
+  await assetOrigin?.close();
 });
 
-describe('IIFE build in a <script> tag from another origin', () => {
+forEachBrowser('IIFE build in a <script> tag from another origin', (env) => {
   it('exposes window.LocalRank, starts its inlined worker and ranks with the model', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
-    await page.goto(`${pageOrigin.url}/e2e/pages/iife.html?from=${encodeURIComponent(assetOrigin.url)}`);
+    const { page, log, close } = await env.open();
+    await page.goto(`${env.server.url}/e2e/pages/iife.html?from=${encodeURIComponent(assetOrigin.url)}`);
     await page.waitForFunction(() => (window as any).__scriptLoaded || (window as any).__scriptFailed);
     const result = await page.evaluate(
       async ([modelBase, model]) => {
@@ -58,8 +53,8 @@ describe('IIFE build in a <script> tag from another origin', () => {
     // The worker is a blob: the runtime and the model came from the script's origin.
     expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/dist/ort/ort-wasm-simd-threaded.wasm`))).toBe(true);
     expect(log.requests.some((u) => u.startsWith(`${assetOrigin.url}/models/${FIXTURE_MODEL}/onnx/`))).toBe(true);
-    expect(log.requests.filter((u) => !u.startsWith(pageOrigin.url) && !u.startsWith(assetOrigin.url) && !u.startsWith('blob:'))).toEqual([]);
+    expect(log.requests.filter((u) => !u.startsWith(env.server.url) && !u.startsWith(assetOrigin.url) && !u.startsWith('blob:'))).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

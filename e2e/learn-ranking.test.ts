@@ -1,9 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { FIXTURE_MODEL, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
+import { expect, it } from 'vitest';
+import { FIXTURE_MODEL, forEachBrowser, offHost, startEsm, waitForEvent } from './browsers.js';
+import type { BrowserEnv, Page } from './browsers.js';
 import { schemaErrors } from './profile-helpers.js';
-
-const env = useBrowserAndServer();
 
 /** 20 desk lamps, alike but for popularity (lamp-i: 2000 / (i + 1)). */
 const LAMPS = Array.from({ length: 20 }, (_, i) => ({ id: `lamp-${i}`, title: `Desk lamp model ${i}`, category: 'Home > Lighting', popularity: Math.round(2000 / (i + 1)) }));
@@ -13,7 +11,7 @@ const liked = (id: string): boolean => Number(id.slice(5)) >= 5;
 const OPTIONS = { k: 10, weights: { content: 0, affinity: 0, negative: 0 } };
 const MODEL = { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' };
 
-async function start(page: Page): Promise<void> {
+async function start(page: Page, env: BrowserEnv): Promise<void> {
   await startEsm(page, env.server, { namespace: 'learn', model: MODEL });
   await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
   await page.evaluate(async (lamps) => (window as any).lr.upsertItems(lamps), LAMPS);
@@ -23,7 +21,7 @@ async function start(page: Page): Promise<void> {
  * As a host would: ranks, renders the list, tracks an impression per item shown, and tracks a click
  * (with the ranking's id and the position) when an item is clicked. Returns the ranking.
  */
-function renderList(page: Page): Promise<{ ids: string[]; learned: Array<number | undefined>; rankingId: string }> {
+function renderList(page: Page): Promise<{ ids: string[]; learned: Array<number | null>; rankingId: string }> {
   return page.evaluate(
     async ([ids, options]) => {
       const lr = (window as any).lr;
@@ -43,7 +41,7 @@ function renderList(page: Page): Promise<{ ids: string[]; learned: Array<number 
       await lr.track(ranked.items.map((item: { id: string }, position: number) => ({ type: 'impression', itemId: item.id, listId: ranked.rankingId, position })));
       return {
         ids: ranked.items.map((i: { id: string }) => i.id),
-        learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned),
+        learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned ?? null),
         rankingId: ranked.rankingId,
       };
     },
@@ -53,16 +51,14 @@ function renderList(page: Page): Promise<{ ids: string[]; learned: Array<number 
 
 const meanPopularity = (ids: string[]) => ids.reduce((s, id) => s + LAMPS.find((l) => l.id === id)!.popularity, 0) / ids.length;
 
-describe('learning from clicks in the browser', () => {
+forEachBrowser('learning from clicks in the browser', (env) => {
   it('clicks on a ranked list move the next ranking their way; the learner survives a reload, is exported, and forget() erases it; no request carries user data', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
-    await start(page);
+    const { page, log, close } = await env.open();
+    await start(page, env);
 
     const first = await renderList(page);
     expect(first.ids).toEqual(LAMPS.slice(0, 10).map((l) => l.id)); // by popularity
-    expect(first.learned.every((v) => v === undefined)).toBe(true);
+    expect(first.learned.every((v) => v === null)).toBe(true);
     const rankingIds = [first.rankingId];
     let list = first;
     for (let round = 0; round < 8; round++) {
@@ -74,7 +70,7 @@ describe('learning from clicks in the browser', () => {
       rankingIds.push(list.rankingId);
     }
     // The learned component is there and the less popular lamps the person clicked rose.
-    expect(list.learned.every((v) => v !== undefined && v > 0 && v < 1)).toBe(true);
+    expect(list.learned.every((v) => v !== null && v > 0 && v < 1)).toBe(true);
     expect(list.ids[0]).not.toBe('lamp-0');
     expect(meanPopularity(list.ids)).toBeLessThan(meanPopularity(first.ids));
     const before = await page.evaluate(() => (window as any).lr.export());
@@ -84,16 +80,16 @@ describe('learning from clicks in the browser', () => {
     // Reload: the learner comes back from IndexedDB and ranks the same way.
     const beforeReload = await renderListIds(page);
     await page.reload();
-    await start(page);
+    await start(page, env);
     const reloaded = await page.evaluate(async (options) => {
       const lr = (window as any).lr;
       const ranked = await lr.rank(Array.from({ length: 20 }, (_, i) => `lamp-${i}`), options);
-      return { ids: ranked.items.map((i: { id: string }) => i.id), learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned), exported: await lr.export() };
+      return { ids: ranked.items.map((i: { id: string }) => i.id), learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned ?? null), exported: await lr.export() };
     }, OPTIONS);
     expect(reloaded.exported.summary.learner).toEqual(before.summary.learner);
     expect(reloaded.ids).toEqual(beforeReload.ids);
     expect(reloaded.ids[0]).not.toBe('lamp-0');
-    expect(reloaded.learned.every((v: number | undefined) => v !== undefined)).toBe(true);
+    expect(reloaded.learned.every((v: number | null) => v !== null)).toBe(true);
 
     // Exploration: every shown item carries its propensity; the same seed, the same list.
     const explored = await page.evaluate(async (options) => {
@@ -111,20 +107,20 @@ describe('learning from clicks in the browser', () => {
     const forgotten = await page.evaluate(async (options) => {
       const lr = (window as any).lr;
       const ranked = await lr.rank(Array.from({ length: 20 }, (_, i) => `lamp-${i}`), options);
-      return { ids: ranked.items.map((i: { id: string }) => i.id), learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned), exported: await lr.export() };
+      return { ids: ranked.items.map((i: { id: string }) => i.id), learned: ranked.items.map((i: { components: { learned?: number } }) => i.components.learned ?? null), exported: await lr.export() };
     }, OPTIONS);
     expect(forgotten.exported.summary.learner).toBeUndefined();
-    expect(forgotten.learned.every((v: number | undefined) => v === undefined)).toBe(true);
+    expect(forgotten.learned.every((v: number | null) => v === null)).toBe(true);
     expect(forgotten.ids).toEqual(first.ids);
     await page.reload();
-    await start(page);
+    await start(page, env);
     expect(await page.evaluate(async () => (await (window as any).lr.export()).summary.learner)).toBeUndefined();
 
     // Nothing left the device: only this host's files, and no URL names a lamp or a ranking.
-    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.requests.filter((u) => /lamp|desk/i.test(u) || rankingIds.some((id) => u.includes(id)))).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });
 

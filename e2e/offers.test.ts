@@ -1,8 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { startEsm, useBrowserAndServer, watch } from './harness.js';
-
-const env = useBrowserAndServer();
-
+import { expect, it } from 'vitest';
+import { forEachBrowser, offHost, startEsm } from './browsers.js';
+import type { Page } from './browsers.js';
 const ITEMS = [
   { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running', brand: 'Stridelab', price: 120 },
   { id: 'shoe-2', title: 'Trail running shoes waterproof', category: 'Shoes > Running', brand: 'Stridelab', price: 140 },
@@ -10,7 +8,7 @@ const ITEMS = [
 const OPTIONS = { namespace: 'offers', model: false, offers: { experiment: 'spring-sale' }, interestReports: { categories: ['Shoes', 'Kitchen'] } };
 
 /** The arm and the stored local id, read back as a page would (the id straight from IndexedDB). */
-async function armAndId(page: import('playwright-core').Page): Promise<{ arm: string; price: number; id: string | undefined }> {
+async function armAndId(page: Page): Promise<{ arm: string; price: number; id: string | undefined }> {
   return page.evaluate(async (items) => {
     const lr = (window as any).lr;
     await lr.upsertItems(items);
@@ -34,11 +32,9 @@ async function armAndId(page: import('playwright-core').Page): Promise<{ arm: st
   }, ITEMS);
 }
 
-describe('offers in the browser', () => {
+forEachBrowser('offers in the browser', (env) => {
   it('keep their arm across a reload, draw a new id after forget(), count outcomes, and send nothing', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, OPTIONS);
     const first = await armAndId(page);
     expect(first.id).toMatch(/^[0-9a-f]{32}$/);
@@ -77,9 +73,9 @@ describe('offers in the browser', () => {
     expect(afterForget.id).not.toBe(first.id);
 
     // The library itself sent nothing: every request is a GET for a file of this host (the page, the package).
-    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.requests.filter((u) => /offer|spring|shoe|ldp|report/i.test(u))).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

@@ -1,20 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Frame, Page } from 'playwright-core';
-import type { RunningServer } from '../scripts/serve.mjs';
-import { launch, launchPersistent, serve, startEsm, waitForEvent, watch } from './harness.js';
-
-let server: RunningServer;
-let browser: Browser;
-beforeAll(async () => {
-  [server, browser] = await Promise.all([serve(), launch()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+import { expect, it } from 'vitest';
+import { forEachBrowser, launchBrowser, profileDir, sleep, startEsm, waitForEvent, watch } from './browsers.js';
+import type { Frame, Page } from './browsers.js';
 
 const ITEMS = [
   { id: 'shoe-1', title: 'Trail running shoes', category: 'Shoes > Running', popularity: 10 },
@@ -65,7 +51,8 @@ const flow = (target: Page | Frame) =>
     const ranked = await lr.rank(['knife-1', 'shoe-2']);
     const profile = await lr.profile();
     const exported = await lr.export();
-    await lr.forget();
+    // Also asks to delete the model cache, which these pages may not open either.
+    await lr.forget({ models: true });
     const afterForget = await lr.profile();
     return {
       tracked: { accepted: tracked.accepted, rejected: tracked.rejected.map((r: any) => r.error.code) },
@@ -78,22 +65,20 @@ const flow = (target: Page | Frame) =>
     };
   }, ITEMS);
 
-describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps working', () => {
+forEachBrowser('no IndexedDB: an in-memory profile, a degraded event, the API keeps working', (env) => {
   it('a browser profile that blocks site data (indexedDB.open fails in page and worker) still tracks and ranks', async () => {
-    // Chromium's "block all cookies and site data" setting, written before the first start.
-    const dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-blocked-'));
-    mkdirSync(join(dir, 'Default'), { recursive: true });
-    writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
-    const { context } = await launchPersistent({}, dir);
+    // The browser's "block all cookies and site data" setting.
+    const profile = profileDir();
+    const blocked = await launchBrowser(env.name, { blockSiteData: true, userDataDir: profile.dir });
     try {
-      const page = await context.newPage();
-      const log = watch(context, page);
-      await page.goto(`${server.url}/e2e/pages/esm.html`);
+      const page = await blocked.newPage();
+      const log = watch(page);
+      await page.goto(`${env.server.url}/e2e/pages/esm.html`);
       const storage = await probeStorage(page);
       expect(storage.indexedDB).toMatch(/^fails: /);
       expect(storage.caches).toMatch(/^fails: /);
 
-      await startEsm(page, server, { namespace: 'blocked', model: false });
+      await startEsm(page, env.server, { namespace: 'blocked', model: false });
       const degraded = await waitForEvent(page, 'degraded', "(e) => e.code === 'STORAGE_UNAVAILABLE'", 30_000);
       expect(degraded).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
       // The capability ladder saw it in the worker: no IndexedDB, no Cache API (site data blocked), the profile in memory.
@@ -110,7 +95,7 @@ describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps wo
       expect(result.eventsAfterForget).toBe(0);
 
       // encryptAtRest cannot store a key either: still memory, still working.
-      await startEsm(page, server, { namespace: 'blocked-sealed', model: false, encryptAtRest: true });
+      await startEsm(page, env.server, { namespace: 'blocked-sealed', model: false, encryptAtRest: true });
       const sealed = await page.evaluate(async () => {
         const lr = (window as any).lr;
         await lr.ready;
@@ -124,21 +109,19 @@ describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps wo
       expect(errors).toEqual([]);
       expect(log.pageErrors).toEqual([]);
     } finally {
-      await context.close();
-      rmSync(dir, { recursive: true, force: true });
+      await blocked.close();
+      profile.cleanup();
     }
   });
 
   it('the script-tag build in a sandboxed iframe (opaque origin: IndexedDB throws SecurityError) still tracks and ranks', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
-    await page.goto(`${server.url}/e2e/pages/profile-sandboxed.html`);
+    const { page, log, close } = await env.open();
+    await page.goto(`${env.server.url}/e2e/pages/profile-sandboxed.html`);
     const frame = await (async () => {
       for (let i = 0; i < 100; i++) {
         const f = page.frames().find((x) => x.url().endsWith('/e2e/pages/profile-iife-inner.html'));
         if (f) return f;
-        await page.waitForTimeout(50);
+        await sleep(50);
       }
       throw new Error('the sandboxed frame did not load');
     })();
@@ -151,7 +134,6 @@ describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps wo
     // The degraded event, or the error that says the worker could not run here (fails fast, with its message).
     const first = await frame.waitForFunction(
       () => (window as any).__events.find((e: any) => e.type === 'degraded' || (e.type === 'error' && e.payload.code === 'WORKER_UNAVAILABLE')),
-      null,
       { timeout: 30_000 },
     );
     const seen = (await frame.evaluate(() => (window as any).__events.map((e: any) => ({ type: e.type, ...e.payload })))) as unknown[];
@@ -167,6 +149,6 @@ describe('no IndexedDB: an in-memory profile, a degraded event, the API keeps wo
     }));
     expect(inFrame).toEqual({ errors: [], errorEvents: [] });
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

@@ -1,8 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { startEsm, useBrowserAndServer, watch } from './harness.js';
+import { expect, it } from 'vitest';
+import { forEachBrowser, startEsm } from './browsers.js';
 import { schemaErrors } from './profile-helpers.js';
-
-const env = useBrowserAndServer();
 
 const SEED = 0x5eed1234;
 const MALFORMED_TARGET = 10_000;
@@ -298,11 +296,9 @@ async function fuzz(args: { seed: number; malformedTarget: number; known: number
 /** Identity of a stored event, as `fuzz` keys its expectations. */
 const storedKey = (e: Record<string, unknown>): string => (e['type'] === 'search' ? `search|${e['query'] as string}` : `${e['type'] as string}|${e['itemId'] as string}|${e['timestamp'] as number}`);
 
-describe('fuzzing track() and upsertItems()', () => {
+forEachBrowser('fuzzing track() and upsertItems()', (env) => {
   it('10,000+ malformed events in batches with valid ones: every valid event stored, exactly the malformed ones rejected, nothing escapes, export validates', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'fuzz', model: false, maxEvents: 20_000 });
     await page.evaluate(async (known) => {
       const lr = (window as any).lr;
@@ -391,13 +387,11 @@ describe('fuzzing track() and upsertItems()', () => {
     const counts = (exported.summary as { counts?: Record<string, number> }).counts;
     if (counts) expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(outcome.valid);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('malformed items reject the whole upsertItems call with INVALID_ITEM naming the field, and change nothing stored', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'fuzz-items', model: false });
     const outcome = await page.evaluate(async () => {
       const lr = (window as any).lr;
@@ -460,6 +454,6 @@ describe('fuzzing track() and upsertItems()', () => {
     expect(outcome.unknown).toBe('UNKNOWN_ITEM');
     expect(outcome.ranked).toEqual(['a', 'b']);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

@@ -1,8 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { FIXTURE_MODEL, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
+import { expect, it } from 'vitest';
+import { FIXTURE_MODEL, forEachBrowser, sleep, startEsm, waitForEvent } from './browsers.js';
+import type { Page } from './browsers.js';
 import { cacheNames, databaseNames, dumpRawIndexedDb, schemaErrors } from './profile-helpers.js';
-
-const env = useBrowserAndServer();
 
 /** Distinctive, ASCII-only (so UTF-8, latin1 and UTF-16 code units agree): any leak is a plain substring. */
 const ITEMS = [
@@ -15,7 +14,7 @@ const QUERY = 'gossamer walrus hammock';
 const SECRETS = [...ITEMS.map((i) => i.title), INLINE.title, QUERY];
 
 /** Secrets found in the raw records of the namespace's databases (keys included). */
-async function leaks(page: import('playwright-core').Page, namespace: string): Promise<{ found: string[]; records: number; unsealed: string[]; unsealedElsewhere: string[]; cryptoKeys: number; databases: string[] }> {
+async function leaks(page: Page, namespace: string): Promise<{ found: string[]; records: number; unsealed: string[]; unsealedElsewhere: string[]; cryptoKeys: number; databases: string[] }> {
   const dbs = await dumpRawIndexedDb(page, `localrank:${namespace}`);
   const text = dbs.flatMap((d) => d.records.map((r) => `${r.key}\n${r.text}`)).join('\n').toLowerCase();
   return {
@@ -29,7 +28,7 @@ async function leaks(page: import('playwright-core').Page, namespace: string): P
   };
 }
 
-const track = (page: import('playwright-core').Page) =>
+const track = (page: Page) =>
   page.evaluate(
     async ([items, inline, query]) => {
       const lr = (window as any).lr;
@@ -48,22 +47,19 @@ const track = (page: import('playwright-core').Page) =>
     [ITEMS, INLINE, QUERY] as const,
   );
 
-describe('privacy of the stored profile', () => {
+forEachBrowser('privacy of the stored profile', (env) => {
   it('control: without encryptAtRest the raw records do hold the titles and the query (the dump sees them)', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
+    const { page, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'plain', model: false });
     expect((await track(page)).result.accepted).toBe(5);
     const plain = await leaks(page, 'plain');
     expect(plain.databases).toContain('localrank:plain');
     expect(plain.found.sort()).toEqual([...SECRETS].sort());
-    await context.close();
+    await close();
   });
 
   it('with encryptAtRest no tracked title or query is in the raw IndexedDB records, and the profile reads back after a reload', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     const options = { namespace: 'sealed', model: false, encryptAtRest: true };
     await startEsm(page, env.server, options);
     const { result } = await track(page);
@@ -107,13 +103,11 @@ describe('privacy of the stored profile', () => {
     // Still nothing readable after the reload wrote again.
     expect((await leaks(page, 'sealed')).found).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('forget() leaves no LocalRank database; forget({ models: true }) also leaves no model cache', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'erase', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' }, encryptAtRest: true });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const tracked = await track(page);
@@ -141,13 +135,13 @@ describe('privacy of the stored profile', () => {
     expect(emptied.exported.events).toEqual([]);
     expect(emptied.exported.items).toEqual([]);
     // Nothing recreates the databases behind our back (late writes, cache flushes).
-    await page.waitForTimeout(750);
+    await sleep(750);
     expect((await databaseNames(page)).filter((n) => n.startsWith('localrank'))).toEqual([]);
 
     await page.evaluate(() => (window as any).lr.forget({ models: true }));
     expect((await databaseNames(page)).filter((n) => n.startsWith('localrank'))).toEqual([]);
     expect(await cacheNames(page)).toEqual([]);
-    await page.waitForTimeout(750);
+    await sleep(750);
     expect((await databaseNames(page)).filter((n) => n.startsWith('localrank'))).toEqual([]);
     expect(await cacheNames(page)).toEqual([]);
 
@@ -160,6 +154,6 @@ describe('privacy of the stored profile', () => {
     });
     expect(again).toEqual({ accepted: 1, ranked: 2, events: 1 });
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

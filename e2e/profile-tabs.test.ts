@@ -1,8 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { startEsm, useBrowserAndServer, watch } from './harness.js';
+import { expect, it } from 'vitest';
+import { forEachBrowser, startEsm, watch } from './browsers.js';
 import { schemaErrors } from './profile-helpers.js';
-
-const env = useBrowserAndServer();
 
 const NAMESPACE = 'tabs';
 const PER_PAGE = 1000;
@@ -110,12 +108,12 @@ async function runTab(args: { tag: string; seed: number; count: number; startAt:
 
 const keyOf = (e: { itemId?: string; query?: string; type: string }): string => (e.type === 'search' ? `q:${e.query}` : `i:${e.itemId}`);
 
-describe('many tabs share one profile', () => {
+forEachBrowser('many tabs share one profile', (env) => {
   it('two pages tracking 1,000 events each at the same time lose none: a fresh page exports all 2,000', async () => {
-    const context = await env.browser.newContext();
+    const context = await env.browser.createBrowserContext();
     const [pageA, pageB] = await Promise.all([context.newPage(), context.newPage()]);
-    const logA = watch(context, pageA);
-    const logB = watch(context, pageB);
+    const logA = watch(pageA);
+    const logB = watch(pageB);
     await Promise.all([startEsm(pageA, env.server, OPTIONS), startEsm(pageB, env.server, OPTIONS)]);
     await Promise.all([pageA.evaluate(() => (window as any).lr.ready), pageB.evaluate(() => (window as any).lr.ready)]);
 
@@ -134,7 +132,7 @@ describe('many tabs share one profile', () => {
 
     // A third page of the site, opened afterwards, sees both pages' events.
     const fresh = await context.newPage();
-    const logFresh = watch(context, fresh);
+    const logFresh = watch(fresh);
     await startEsm(fresh, env.server, OPTIONS);
     const { exported, profile } = await fresh.evaluate(async () => {
       const lr = (window as any).lr;

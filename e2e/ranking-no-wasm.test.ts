@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, launch, serve, watch } from './harness.js';
 import { startServer } from '../scripts/serve.mjs';
+import { FIXTURE_MODEL, forEachBrowser } from './browsers.js';
+import type { Page } from './browsers.js';
 
-// Two servers: one plain, one whose every response (page and worker script) carries a CSP without
-// 'wasm-unsafe-eval', so the worker can compile no WebAssembly: no model, and no ranking kernel.
+// Two servers: the browser's plain one (env.server), and one whose every response (page and worker script)
+// carries a CSP without 'wasm-unsafe-eval', so the worker can compile no WebAssembly: no model, and no ranking kernel.
 const NO_WASM = "default-src 'self'; script-src 'self' 'unsafe-inline'; worker-src 'self'; connect-src 'self'";
 
-let browser: Browser;
-let plain: RunningServer;
 let noWasm: RunningServer;
 beforeAll(async () => {
-  [browser, plain, noWasm] = await Promise.all([launch(), serve(), startServer({ headers: { 'Content-Security-Policy': NO_WASM } })]);
+  noWasm = await startServer({ headers: { 'Content-Security-Policy': NO_WASM } });
 });
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([plain?.close(), noWasm?.close()]);
+  await noWasm?.close();
 });
 
 const ITEMS = Array.from({ length: 60 }, (_, i) => ({
@@ -52,11 +49,9 @@ async function rankOn(page: Page, server: RunningServer): Promise<{ environment:
   );
 }
 
-describe('ranking where WebAssembly is forbidden', () => {
+forEachBrowser('ranking where WebAssembly is forbidden', (env) => {
   it('without wasm-unsafe-eval the model is not even fetched, and the lexical ranking (JavaScript loops instead of the SIMD kernel) equals the one with WebAssembly', async () => {
-    const context = await browser.newContext();
-    const blocked = await context.newPage();
-    const log = watch(context, blocked);
+    const { context, page: blocked, log, close } = await env.open();
     const withoutWasm = await rankOn(blocked, noWasm);
     // The capability ladder sees that WebAssembly cannot be compiled in the worker: no model, and nothing downloaded for one.
     expect(withoutWasm.environment.capabilities.webAssembly).toMatchObject({ available: false, reason: expect.stringMatching(/unsafe-eval|Content Security Policy/) });
@@ -68,7 +63,7 @@ describe('ranking where WebAssembly is forbidden', () => {
     // The reference: the same page where WebAssembly is allowed, with the model not loaded (lexical ranking, SIMD kernel).
     const reference = await (async (): Promise<Ranked[]> => {
       const page = await context.newPage();
-      await page.goto(`${plain.url}/e2e/pages/esm.html`);
+      await page.goto(`${env.server.url}/e2e/pages/esm.html`);
       await page.waitForFunction(() => (window as any).__pageReady === true);
       return page.evaluate(async (items) => {
         const w = window as any;
@@ -86,6 +81,6 @@ describe('ranking where WebAssembly is forbidden', () => {
     expect(withoutWasm.items.slice(0, 5).every((r) => categoryOf.get(r.id) === 'Shoes > Running')).toBe(true);
     expect(withoutWasm.items.map((r) => r.id)).toEqual(reference.map((r) => r.id));
     withoutWasm.items.forEach((r, i) => expect(r.score).toBeCloseTo(reference[i]!.score, 5));
-    await context.close();
+    await close();
   });
 });

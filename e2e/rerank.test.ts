@@ -1,7 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { FIXTURE_MODEL, hasSharedModel, longTasksOver50ms, startEsm, useBrowserAndServer, waitForEvent, watch } from './harness.js';
-
-const env = useBrowserAndServer();
+import { expect, it } from 'vitest';
+import { hasSharedModel } from './harness.js';
+import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, offHost, startEsm, waitForEvent } from './browsers.js';
 
 const brands = ['Stridelab', 'Paceline', 'Ridgeway'];
 const RUNNING = Array.from({ length: 9 }, (_, i) => ({
@@ -20,11 +19,9 @@ const KITCHEN = Array.from({ length: 9 }, (_, i) => ({
 }));
 const HISTORY = ['run-0', 'run-1', 'run-2'];
 
-describe('ranking in the browser', () => {
+forEachBrowser('ranking in the browser', (env) => {
   it('after three running shoes, running items rise over kitchen items; a brand cap holds in the rendered order; reasons name real history items', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     const model = hasSharedModel ? { id: 'localrank-minilm-distilled', baseUrl: '/shared-models/', device: 'wasm' } : { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' };
     await startEsm(page, env.server, { namespace: 'rerank', model });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
@@ -77,15 +74,13 @@ describe('ranking in the browser', () => {
     const named = (result.reasons as Array<{ kind: string; itemId?: string }>).filter((r) => r.kind === 'similar_to_history').map((r) => r.itemId);
     expect(named.length).toBeGreaterThan(0);
     expect(named.every((id) => HISTORY.includes(id!))).toBe(true);
-    expect(await longTasksOver50ms(page)).toEqual([]);
+    await expectNoLongTasks(page, env.name);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 
   it('modes: similarTo with an empty profile, complements from the host prior, recentlyViewed, search re-ranking; no request carries user data', async () => {
-    const context = await env.browser.newContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
+    const { page, log, close } = await env.open();
     await startEsm(page, env.server, { namespace: 'modes', model: { id: FIXTURE_MODEL, baseUrl: '/models/', device: 'wasm' } });
     await waitForEvent(page, 'encoder', "(e) => e.kind === 'model'");
     const tent = { id: 'tent', title: 'Backpacking tent', category: 'Outdoor > Tents', popularity: 10, complements: { 'kit-1': 2, 'run-4': 30 } };
@@ -117,9 +112,9 @@ describe('ranking in the browser', () => {
     expect(out.search.items[0].id).toMatch(/^kit-(1|4|7)$/);
     expect(out.error).toEqual({ code: 'UNKNOWN_ITEM', field: 'itemId' });
     // Only model and runtime files from this host; no URL mentions what was viewed or searched.
-    expect(log.requests.filter((u) => !u.startsWith(`${env.server.url}/`) && !u.startsWith(`blob:${env.server.url}/`))).toEqual([]);
+    expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.requests.filter((u) => /kit-|run-|chef|knife|tent/i.test(u))).toEqual([]);
     expect(log.pageErrors).toEqual([]);
-    await context.close();
+    await close();
   });
 });

@@ -8,6 +8,8 @@
  * with one warning; nothing here throws.
  */
 
+import { cacheStorage, deleteCache } from '../cache-storage.js';
+
 export const MODEL_CACHE_NAME = 'localrank-models';
 /** Where transformers.js kept files before LocalRank had its own store; forget({ models: true }) deletes it too. */
 const LEGACY_CACHE_NAME = 'transformers-cache';
@@ -59,7 +61,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 
 /** Why the default store cannot be used here, or null when it can. */
 function unavailable(): string | null {
-  if (typeof caches === 'undefined') return 'the Cache API is not available here (it needs a secure context: https or localhost)';
+  if (!cacheStorage()) return 'the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data)';
   if (typeof crypto === 'undefined' || !crypto.subtle) return 'WebCrypto is not available here (it needs a secure context) to check cached files';
   return null;
 }
@@ -89,7 +91,7 @@ export function createModelFileCache(options: FileCacheOptions): ModelFileCache 
         }
       }
       try {
-        return await (options.open ?? (() => caches.open(MODEL_CACHE_NAME)))();
+        return await (options.open ?? (() => cacheStorage()!.open(MODEL_CACHE_NAME)))();
       } catch (error) {
         warn(`the model cache could not be opened (${messageOf(error)}): model and runtime files load from the network on every visit`);
         return null;
@@ -197,6 +199,6 @@ export function createModelFileCache(options: FileCacheOptions): ModelFileCache 
 
 /** Deletes the cached model and runtime files (and transformers.js's store of earlier releases). */
 export async function deleteModelFileCaches(): Promise<void> {
-  if (typeof caches === 'undefined') return;
-  await Promise.all([caches.delete(MODEL_CACHE_NAME), caches.delete(LEGACY_CACHE_NAME)].map((p) => p.catch(() => false)));
+  // Where the Cache API is denied (site data blocked, an opaque origin) nothing was cached: nothing to delete.
+  await Promise.all([deleteCache(MODEL_CACHE_NAME), deleteCache(LEGACY_CACHE_NAME)]);
 }

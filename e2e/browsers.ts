@@ -1,0 +1,190 @@
+// Cross-browser end-to-end helper: one test file runs on Debian's Chromium and Firefox ESR, both driven by
+// puppeteer-core (CDP for Chromium, WebDriver BiDi for Firefox: Playwright cannot drive a stock Firefox).
+// The Chromium-only files keep e2e/harness.ts (playwright-core); docs/browsers.md says which file runs where.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect } from 'vitest';
+import puppeteer from 'puppeteer-core';
+import type { Browser, BrowserContext, Frame, Page } from 'puppeteer-core';
+import { BROWSERS, executableOf, launchOptions } from '../scripts/browsers.mjs';
+import type { BrowserName } from '../scripts/browsers.mjs';
+import { startServer } from '../scripts/serve.mjs';
+import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
+
+export type { Browser, BrowserContext, BrowserName, Frame, Page };
+export { BROWSERS };
+
+export interface LaunchOptions {
+  /** A profile directory that outlives the browser: IndexedDB survives a restart on the same directory. */
+  userDataDir?: string;
+  /**
+   * The browser's own "block all cookies and site data" setting: IndexedDB, the Cache API and Web Locks throw.
+   * Chromium keeps it in the profile: give a `userDataDir` (from profileDir()).
+   */
+  blockSiteData?: boolean;
+  /** Firefox: every window private (browser.privatebrowsing.autostart). Chromium: see privatePage(). */
+  privateBrowsing?: boolean;
+}
+
+/** Launches a headless browser; fails (never skips) when its binary is missing. */
+export async function launchBrowser(name: BrowserName, options: LaunchOptions = {}): Promise<Browser> {
+  if (!existsSync(executableOf(name))) {
+    throw new Error(
+      name === 'firefox'
+        ? `Firefox ESR not found at ${executableOf(name)}: apt-get install firefox-esr, or set FIREFOX_PATH`
+        : `Chromium not found at ${executableOf(name)}: apt-get install chromium, or set CHROMIUM_PATH`,
+    );
+  }
+  const { userDataDir, blockSiteData = false, privateBrowsing = false } = options;
+  if (blockSiteData && name === 'chromium') {
+    // Chromium reads the setting from the profile's Preferences, written before the first start.
+    if (!userDataDir) throw new Error('blockSiteData needs a userDataDir in Chromium (see profileDir())');
+    mkdirSync(join(userDataDir, 'Default'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+  }
+  const prefs = {
+    // Firefox: 2 = block all cookies, which also denies every storage API to pages and workers.
+    ...(blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {}),
+    ...(privateBrowsing ? { 'browser.privatebrowsing.autostart': true } : {}),
+  };
+  return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs }));
+}
+
+/**
+ * A page in a private window of a browser launched with `privateBrowsing`: Chromium's incognito is an
+ * off-the-record browser context; in Firefox every window already is private.
+ */
+export async function privatePage(name: BrowserName, browser: Browser): Promise<Page> {
+  return name === 'chromium' ? (await browser.createBrowserContext()).newPage() : browser.newPage();
+}
+
+/** A fresh profile directory for `launchBrowser(name, { userDataDir })`; `cleanup()` deletes it. */
+export function profileDir(): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What a page did that a test may assert on. */
+export interface PageLog {
+  /** Every request of the page, its frames and its workers. */
+  requests: string[];
+  /** Uncaught errors and unhandled rejections of the page. */
+  pageErrors: string[];
+  consoleErrors: string[];
+  consoleWarnings: string[];
+}
+
+export function watch(page: Page): PageLog {
+  const log: PageLog = { requests: [], pageErrors: [], consoleErrors: [], consoleWarnings: [] };
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('pageerror', (e) => {
+    // Firefox reports a CSP violation as a JavaScript log entry, which puppeteer hands out as a page error;
+    // the page itself sees no error (Chromium logs the same report as a console error).
+    if (String(e).startsWith('Error: Content-Security-Policy: ')) log.consoleErrors.push(String(e));
+    else log.pageErrors.push(String(e));
+  });
+  page.on('console', (m) => {
+    // The test pages have no favicon; Chromium reports its 404 as a console error.
+    if (m.location().url?.endsWith('/favicon.ico')) return;
+    if (m.type() === 'error') log.consoleErrors.push(m.text());
+    if (m.type() === 'warn') log.consoleWarnings.push(m.text());
+  });
+  return log;
+}
+
+/** A page in its own browser context: separate storage, like a private window. */
+export interface IsolatedPage {
+  context: BrowserContext;
+  page: Page;
+  log: PageLog;
+  close(): Promise<void>;
+}
+
+export async function isolatedPage(browser: Browser): Promise<IsolatedPage> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  return { context, page, log: watch(page), close: () => context.close() };
+}
+
+export interface BrowserEnv {
+  readonly name: BrowserName;
+  /** Launched before this browser's tests (unless `launch: false`), closed after them. */
+  browser: Browser;
+  server: RunningServer;
+  /** A page in a fresh context of `browser`. */
+  open(): Promise<IsolatedPage>;
+}
+
+/**
+ * Declares the tests of `body` once per browser (`describe.each` over BROWSERS), each block with its own
+ * browser and static server (scripts/serve.mjs, extra `routes` mounted).
+ */
+export function forEachBrowser(
+  title: string,
+  body: (env: BrowserEnv) => void,
+  options: { routes?: Record<string, string | RouteHandler>; launch?: boolean } = {},
+): void {
+  describe.each(BROWSERS)(`${title} [%s]`, (name) => {
+    const env = { name, open: () => isolatedPage(env.browser) } as BrowserEnv;
+    let unavailable: unknown;
+    beforeAll(async () => {
+      const launched = options.launch === false ? undefined : launchBrowser(name).catch((error: unknown) => void (unavailable = error));
+      [env.server] = await Promise.all([startServer(options.routes ? { routes: options.routes } : {}), launched]);
+      if (launched) env.browser = (await launched) as Browser;
+    });
+    // A browser that cannot start fails each of its tests with the reason (a failed beforeAll reads as skipped).
+    beforeEach(() => {
+      if (unavailable) throw unavailable;
+    });
+    afterAll(async () => {
+      await env.browser?.close();
+      await env.server?.close();
+    });
+    body(env);
+  });
+}
+
+export const FIXTURE_MODEL = 'localrank-tiny-bert';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens the ESM test page and starts LocalRank with the given options. */
+export async function startEsm(page: Page, server: RunningServer, options: Record<string, unknown>): Promise<void> {
+  await page.goto(`${server.url}/e2e/pages/esm.html`);
+  await page.waitForFunction(() => (window as unknown as { __pageReady?: boolean }).__pageReady === true);
+  await page.evaluate((o) => (window as unknown as { start(o: unknown): boolean }).start(o), options);
+}
+
+/** Waits until the test page recorded an event of the given type (and optional predicate on its payload). */
+export async function waitForEvent(target: Page | Frame, type: string, predicate = '() => true', timeout = 60_000): Promise<unknown> {
+  const handle = await target.waitForFunction(
+    (t: string, p: string) => {
+      const test = new Function(`return (${p})`)() as (payload: unknown) => boolean;
+      return (window as unknown as { __events: Array<{ type: string; payload: unknown }> }).__events.find((e) => e.type === t && test(e.payload))?.payload;
+    },
+    { timeout, polling: 50 },
+    type,
+    predicate,
+  );
+  return handle.jsonValue();
+}
+
+/**
+ * The ESM test page records main-thread long tasks from its first script; none may exceed 50 ms. Firefox has
+ * no Long Tasks API (PerformanceObserver.supportedEntryTypes lacks 'longtask'), so there the check is only
+ * that this is still so: the day Firefox gains it, this fails and the check is turned on.
+ */
+export async function expectNoLongTasks(page: Page, name: BrowserName): Promise<void> {
+  const { supported, durations } = await page.evaluate(() => ({
+    supported: PerformanceObserver.supportedEntryTypes.includes('longtask'),
+    durations: (window as unknown as { __longTasks?: number[] }).__longTasks ?? [],
+  }));
+  expect(supported, `long-task timing in ${name}`).toBe(name === 'chromium');
+  expect(durations.filter((d) => d > 50)).toEqual([]);
+}
+
+/** Requests that left `server` (blob: URLs are in-memory, such as ORT's wasm glue). */
+export function offHost(requests: string[], server: RunningServer): string[] {
+  return requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith(`blob:${server.url}/`));
+}

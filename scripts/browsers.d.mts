@@ -1,0 +1,10 @@
+import type { LaunchOptions } from 'puppeteer-core';
+export type BrowserName = 'chromium' | 'firefox';
+export const BROWSERS: readonly BrowserName[];
+export const FIREFOX: string;
+export const FIREFOX_PREFS: Readonly<Record<string, unknown>>;
+export function executableOf(name: BrowserName): string;
+export function launchOptions(
+  name: BrowserName,
+  options?: { userDataDir?: string; prefs?: Record<string, unknown>; systemAccess?: boolean; protocolTimeout?: number },
+): LaunchOptions;
