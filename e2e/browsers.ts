@@ -25,6 +25,29 @@ export interface LaunchOptions {
   blockSiteData?: boolean;
   /** Firefox: every window private (browser.privatebrowsing.autostart). Chromium: see privatePage(). */
   privateBrowsing?: boolean;
+  /**
+   * `false`: no WebAssembly in pages and workers, by the browser's own switch: V8's --jitless in Chromium,
+   * javascript.options.wasm in Firefox (Safari's Lockdown Mode turns it off the same way).
+   */
+  webAssembly?: boolean;
+  /**
+   * Third-party storage (an iframe of another site): 'partitioned' by top-level site, as Chrome and Firefox
+   * give it by default, or 'blocked' (a "block third-party cookies" setting). Unset: as launched here, where
+   * Chromium blocks it (its third-party-cookie phase-out is on) and Firefox partitions it (FIREFOX_PREFS).
+   */
+  thirdPartyStorage?: 'partitioned' | 'blocked';
+  /** Host names that resolve to this machine (127.0.0.1) yet are no secure context over http, unlike localhost. */
+  loopbackHosts?: string[];
+  /**
+   * Firefox: the limit of all its temporary storage, in bytes (dom.quotaManager.temporaryStorage.fixedLimit,
+   * read at start); below 10 MB it is also each site's limit. Chromium sets a quota per origin at run time
+   * instead (see limitStorage()).
+   */
+  storageLimitBytes?: number;
+  /** Firefox: WebDriver BiDi may evaluate in the privileged scope, where memory reports are read. */
+  systemAccess?: boolean;
+  /** Chromium: more command-line flags. */
+  chromiumArgs?: string[];
 }
 
 /** Launches a headless browser; fails (never skips) when its binary is missing. */
@@ -36,7 +59,8 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
         : `Chromium not found at ${executableOf(name)}: apt-get install chromium, or set CHROMIUM_PATH`,
     );
   }
-  const { userDataDir, blockSiteData = false, privateBrowsing = false } = options;
+  const { userDataDir, blockSiteData = false, privateBrowsing = false, thirdPartyStorage, loopbackHosts = [], storageLimitBytes, systemAccess = false } = options;
+  if (storageLimitBytes !== undefined && name === 'chromium') throw new Error('storageLimitBytes is for Firefox: Chromium limits an origin at run time (limitStorage())');
   if (blockSiteData && name === 'chromium') {
     // Chromium reads the setting from the profile's Preferences, written before the first start.
     if (!userDataDir) throw new Error('blockSiteData needs a userDataDir in Chromium (see profileDir())');
@@ -44,11 +68,40 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
     writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
   }
   const prefs = {
-    // Firefox: 2 = block all cookies, which also denies every storage API to pages and workers.
+    // Firefox: 1 = block third-party cookies and storage; 2 = block all cookies, which also denies every
+    // storage API to pages and workers.
+    ...(thirdPartyStorage === 'blocked' ? { 'network.cookie.cookieBehavior': 1 } : {}),
     ...(blockSiteData ? { 'network.cookie.cookieBehavior': 2 } : {}),
     ...(privateBrowsing ? { 'browser.privatebrowsing.autostart': true } : {}),
+    ...(options.webAssembly === false ? { 'javascript.options.wasm': false } : {}),
+    ...(loopbackHosts.length ? { 'network.dns.localDomains': loopbackHosts.join(',') } : {}),
+    ...(storageLimitBytes !== undefined ? { 'dom.quotaManager.temporaryStorage.fixedLimit': Math.floor(storageLimitBytes / 1024) } : {}),
   };
-  return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs }));
+  const args = [
+    ...(options.chromiumArgs ?? []),
+    ...(options.webAssembly === false ? ['--js-flags=--jitless'] : []),
+    // Chromium's third-party-cookie phase-out blocks third-party storage; off, it is partitioned as in Chrome.
+    ...(thirdPartyStorage === 'partitioned' ? ['--disable-features=TrackingProtection3pcd,CookieDeprecationFacilitatedTesting'] : []),
+    ...loopbackHosts.map((host) => `--host-resolver-rules=MAP ${host} 127.0.0.1`),
+  ];
+  return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs, args, systemAccess }));
+}
+
+/**
+ * A browser where `origin` may store at most `bytes`, set before a page touches storage, and a page of it.
+ * Chromium: a quota for that origin over CDP (Storage.overrideQuotaForOrigin). Firefox has no such call: it
+ * starts with a limit of all its temporary storage (`storageLimitBytes`).
+ */
+export async function launchWithStorageLimit(
+  name: BrowserName,
+  origin: string,
+  bytes: number,
+  options: LaunchOptions = {},
+): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchBrowser(name, name === 'firefox' ? { ...options, storageLimitBytes: bytes } : options);
+  const page = await browser.newPage();
+  if (name === 'chromium') await (await page.createCDPSession()).send('Storage.overrideQuotaForOrigin', { origin, quotaSize: bytes });
+  return { browser, page };
 }
 
 /**

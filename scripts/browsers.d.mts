@@ -6,5 +6,5 @@ export const FIREFOX_PREFS: Readonly<Record<string, unknown>>;
 export function executableOf(name: BrowserName): string;
 export function launchOptions(
   name: BrowserName,
-  options?: { userDataDir?: string; prefs?: Record<string, unknown>; systemAccess?: boolean; protocolTimeout?: number },
+  options?: { userDataDir?: string; prefs?: Record<string, unknown>; args?: string[]; systemAccess?: boolean; protocolTimeout?: number },
 ): LaunchOptions;
