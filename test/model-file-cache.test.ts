@@ -7,7 +7,7 @@ import { loadRuntime } from '../src/engine/encoder/runtime.ts';
 // (the real one is exercised in Chromium by e2e/model-cache.test.ts).
 class MemoryCache implements CacheLike {
   readonly entries = new Map<string, { body: Uint8Array; headers: Headers }>();
-  failPut: Error | null = null;
+  failPut: unknown = null;
   async match(request: RequestInfo | URL): Promise<Response | undefined> {
     const e = this.entries.get(String(request instanceof Request ? request.url : request));
     return e && new Response(e.body.slice(), { headers: e.headers });
@@ -122,6 +122,15 @@ describe('model file cache', () => {
     expect(warnings).toEqual(['no room to cache model.onnx (QuotaExceededError: The quota has been exceeded.): it loads from the network again on the next visit']);
   });
 
+  it("Firefox's full store (an XPCOM exception, not an Error) is also a full store", async () => {
+    const store = new MemoryCache();
+    // What Firefox's Cache.put rejects with over the origin's limit, as it reaches a worker.
+    store.failPut = { name: 'NS_ERROR_FILE_NO_DEVICE_SPACE', message: '', result: 0x80520010, toString: () => '[Exception... "File error: No device space"  nsresult: "0x80520010 (NS_ERROR_FILE_NO_DEVICE_SPACE)"]' };
+    const { cache, warnings } = setup(undefined, store);
+    await cache.write(`${RUNTIME}ort.wasm`, bytes(2));
+    expect(warnings).toEqual(['no room to cache ort.wasm (NS_ERROR_FILE_NO_DEVICE_SPACE): it loads from the network again on the next visit']);
+  });
+
   it('a store that cannot be opened degrades with one warning', async () => {
     const warnings: string[] = [];
     const cache = createModelFileCache({
@@ -142,7 +151,7 @@ describe('model file cache', () => {
     const cache = createModelFileCache({ groups: [{ prefix: MODEL, version: '' }], onWarning: (w) => warnings.push(w) });
     expect(await cache.read(`${MODEL}config.json`)).toBeUndefined();
     await cache.write(`${MODEL}config.json`, bytes(1));
-    expect(warnings).toEqual(['the Cache API is not available here (it needs a secure context: https or localhost): model and runtime files load from the network on every visit']);
+    expect(warnings).toEqual(['the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data): model and runtime files load from the network on every visit']);
   });
 });
 

@@ -51,8 +51,18 @@ export interface ModelFileCache {
 }
 
 const fileName = (url: string): string => url.slice(url.lastIndexOf('/') + 1) || url;
-const messageOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-const isQuotaError = (error: unknown): boolean => error instanceof Error && (error.name === 'QuotaExceededError' || /quota/i.test(error.message));
+/**
+ * Firefox's Cache API rejects a put over the origin's limit with an XPCOM exception, not an Error: named
+ * NS_ERROR_FILE_NO_DEVICE_SPACE, with an empty message (Chromium rejects with a QuotaExceededError).
+ */
+const QUOTA_ERROR_NAMES = ['QuotaExceededError', 'NS_ERROR_FILE_NO_DEVICE_SPACE'];
+const nameOf = (error: unknown): unknown => (error as { name?: unknown } | null | undefined)?.name;
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  const name = nameOf(error);
+  return typeof name === 'string' && name.startsWith('NS_ERROR_') ? name : String(error);
+};
+const isQuotaError = (error: unknown): boolean => QUOTA_ERROR_NAMES.includes(nameOf(error) as string) || (error instanceof Error && /quota/i.test(error.message));
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
