@@ -162,7 +162,7 @@ export async function isolatedPage(browser: Browser): Promise<IsolatedPage> {
 
 export interface BrowserEnv {
   readonly name: BrowserName;
-  /** Launched before this browser's tests (unless `launch: false`), closed after them. */
+  /** Launched before this browser's tests (unless `launch: false`; with `launch`'s options if given), closed after them. */
   browser: Browser;
   server: RunningServer;
   /** A page in a fresh context of `browser`. */
@@ -176,13 +176,14 @@ export interface BrowserEnv {
 export function forEachBrowser(
   title: string,
   body: (env: BrowserEnv) => void,
-  options: { routes?: Record<string, string | RouteHandler>; launch?: boolean } = {},
+  options: { routes?: Record<string, string | RouteHandler>; launch?: boolean | LaunchOptions } = {},
 ): void {
   describe.each(BROWSERS)(`${title} [%s]`, (name) => {
     const env = { name, open: () => isolatedPage(env.browser) } as BrowserEnv;
     let unavailable: unknown;
     beforeAll(async () => {
-      const launched = options.launch === false ? undefined : launchBrowser(name).catch((error: unknown) => void (unavailable = error));
+      const { launch = true } = options;
+      const launched = launch === false ? undefined : launchBrowser(name, launch === true ? {} : launch).catch((error: unknown) => void (unavailable = error));
       [env.server] = await Promise.all([startServer(options.routes ? { routes: options.routes } : {}), launched]);
       if (launched) env.browser = (await launched) as Browser;
     });

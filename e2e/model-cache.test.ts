@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/serve.mjs';
-import { chromiumFlags } from '../scripts/chromium.mjs';
-import { CHROMIUM, FIXTURE_MODEL, launchPersistent, serve, startEsm, watch } from './harness.js';
+import { FIXTURE_MODEL, forEachBrowser, launchBrowser, launchWithStorageLimit, profileDir, startEsm, watch } from './browsers.js';
+import type { Browser, Page } from './browsers.js';
 
 // Model files and ONNX Runtime's files are fetched once per version and served from the
 // Cache API afterwards (src/engine/encoder/file-cache.ts), checked against the SHA-256
@@ -73,22 +71,20 @@ async function cacheEntries(page: Page): Promise<Array<{ path: string; version: 
   });
 }
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await serve();
-});
-afterAll(async () => {
-  await server?.close();
-});
+/** insecure.test is served by the same server over http: not a secure context, so no Cache API. */
+const INSECURE_HOST = 'insecure.test';
 
-describe('model and runtime files cached between visits', () => {
+forEachBrowser('model and runtime files cached between visits', (env) => {
   it('a second visit (browser restarted) makes no request for model or runtime files and ranks with the same model; a new model.version replaces the cached model', async () => {
-    const profile = await launchPersistent();
-    const visits: Visit[] = [];
+    const profile = profileDir();
+    const browsers: Browser[] = [];
+    const server = env.server;
     try {
-      let page = await profile.context.newPage();
-      let log = watch(profile.context, page);
-      visits.push(await visit(page, server));
+      const first = await launchBrowser(env.name, { userDataDir: profile.dir });
+      browsers.push(first);
+      let page = await first.newPage();
+      let log = watch(page);
+      const visits: Visit[] = [await visit(page, server)];
       const fetched = modelOrRuntime(log.requests).map(path);
       expect(fetched).toEqual(expect.arrayContaining([`/models/${FIXTURE_MODEL}/config.json`, `/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`, '/dist/ort/ort-wasm-simd-threaded.wasm', '/dist/ort/ort-wasm-simd-threaded.mjs']));
       // Download progress is reported, up to the whole model file.
@@ -97,17 +93,17 @@ describe('model and runtime files cached between visits', () => {
       expect(model.at(-1)!.loaded).toBe(model.at(-1)!.total);
       expect(model.at(-1)!.total).toBeGreaterThan(100_000);
       expect(visits[0]!.warnings).toEqual([]);
-      await profile.context.close();
+      await first.close();
 
       // Second visit, after a browser restart on the same profile.
-      const second = await launchPersistent({}, profile.dir);
-      profile.context = second.context;
-      page = await second.context.newPage();
-      log = watch(second.context, page);
+      const second = await launchBrowser(env.name, { userDataDir: profile.dir });
+      browsers.push(second);
+      page = await second.newPage();
+      log = watch(page);
       visits.push(await visit(page, server));
       expect(modelOrRuntime(log.requests)).toEqual([]);
-      // Nothing else either: the page and LocalRank's own scripts.
-      expect(log.requests.filter((u) => !u.startsWith('blob:') && !/^\/(dist\/[\w.-]+\.js|e2e\/pages\/esm\.html|node_modules\/comlink\/.+)$/.test(path(u)))).toEqual([]);
+      // Nothing else either: the page and LocalRank's own scripts (and the browser's own favicon request).
+      expect(log.requests.filter((u) => !u.startsWith('blob:') && !/^\/(dist\/[\w.-]+\.js|e2e\/pages\/esm\.html|node_modules\/comlink\/.+|favicon\.ico)$/.test(path(u)))).toEqual([]);
       expect(visits[1]!.ranking).toEqual(visits[0]!.ranking);
       expect(visits[1]!.warnings).toEqual([]);
       expect(log.pageErrors).toEqual([]);
@@ -116,8 +112,8 @@ describe('model and runtime files cached between visits', () => {
 
       // The host ships a new version of the model: its files are fetched again (the runtime's are not),
       // and the old entries are gone once the new ones are stored.
-      page = await second.context.newPage();
-      log = watch(second.context, page);
+      page = await second.newPage();
+      log = watch(page);
       visits.push(await visit(page, server, { version: '2024-06' }));
       expect(modelOrRuntime(log.requests).map(path)).toEqual(expect.arrayContaining([`/models/${FIXTURE_MODEL}/config.json`, `/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`]));
       expect(modelOrRuntime(log.requests).filter((u) => u.includes('/ort/'))).toEqual([]);
@@ -126,31 +122,17 @@ describe('model and runtime files cached between visits', () => {
       expect(visits[2]!.ranking).toEqual(visits[0]!.ranking);
       // Vectors of the new version are its own: cached embeddings and interests of the old one do not mix in.
       expect(visits.map((v) => v.encoder)).toEqual([`model:${FIXTURE_MODEL}`, `model:${FIXTURE_MODEL}`, `model:${FIXTURE_MODEL}@2024-06`]);
-      console.log(`[model-cache] time to the first model ranking (fixture model, Chromium): first visit ${visits[0]!.msToModelRanking.toFixed(0)} ms, second ${visits[1]!.msToModelRanking.toFixed(0)} ms`);
+      console.log(`[model-cache] time to the first model ranking (fixture model, ${env.name}): first visit ${visits[0]!.msToModelRanking.toFixed(0)} ms, second ${visits[1]!.msToModelRanking.toFixed(0)} ms`);
     } finally {
-      await profile.context.close().catch(() => undefined);
+      await Promise.all(browsers.filter((b) => b.connected).map((b) => b.close()));
       profile.cleanup();
     }
   });
 
   describe('a cache that fails degrades to the network with one warning, never an error', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      // insecure.test is served by the same server over http: not a secure context, so no Cache API.
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: [...chromiumFlags(), '--host-resolver-rules=MAP insecure.test 127.0.0.1'] });
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
-
-    async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await browser.newContext();
-      return { context, page: await context.newPage() };
-    }
-
     it('a corrupted entry is detected, evicted and fetched again (only that file), and stored again whole', async () => {
-      const { context, page } = await fresh();
-      await visit(page, server);
+      const { page, close, context } = await env.open();
+      await visit(page, env.server);
       // Truncate the cached model in place, keeping the headers recorded when it was stored.
       await page.evaluate(async (model) => {
         const cache = await caches.open('localrank-models');
@@ -161,8 +143,8 @@ describe('model and runtime files cached between visits', () => {
       }, FIXTURE_MODEL);
 
       const again = await context.newPage();
-      const log = watch(context, again);
-      const second = await visit(again, server);
+      const log = watch(again);
+      const second = await visit(again, env.server);
       expect(second.warnings).toEqual([{ code: 'MODEL_CACHE_FAILED', reason: expect.stringMatching(/^the cached model_quantized\.onnx is corrupted \(\d+ bytes instead of \d+\): evicted and fetched again$/) }]);
       // Range requests (for progress totals) and the download itself, of that file only.
       expect([...new Set(modelOrRuntime(log.requests).map(path))]).toEqual([`/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`]);
@@ -171,47 +153,49 @@ describe('model and runtime files cached between visits', () => {
       // Stored again, whole.
       const size = Number(await again.evaluate(async (model) => (await fetch(`/models/${model}/onnx/model_quantized.onnx`, { method: 'HEAD' })).headers.get('content-length'), FIXTURE_MODEL));
       expect(await cacheEntries(again)).toContainEqual({ path: `/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`, version: '', size });
-      await context.close();
+      await close();
     });
 
     it('a full store (quota exceeded when storing) still loads the model, with one warning; what fit is cached', async () => {
-      const { context, page } = await fresh();
-      const cdp = await context.newCDPSession(page);
       // Room for the fixture model (0.4 MB), not for the 14 MB runtime.
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 4 * 1024 * 1024 });
-      const log = watch(context, page);
-      const first = await visit(page, server);
-      expect(first.warnings).toEqual([{ code: 'MODEL_CACHE_FAILED', reason: expect.stringMatching(/^no room to cache ort-wasm-simd-threaded\.wasm \(QuotaExceededError: .*\): it loads from the network again on the next visit$/) }]);
-      expect(log.pageErrors).toEqual([]);
+      const { browser, page } = await launchWithStorageLimit(env.name, env.server.url, 4 * 1024 * 1024);
+      try {
+        const log = watch(page);
+        const first = await visit(page, env.server);
+        // Chromium rejects with a QuotaExceededError; Firefox with an exception named NS_ERROR_FILE_NO_DEVICE_SPACE.
+        const refusal = env.name === 'chromium' ? 'QuotaExceededError: .*' : 'NS_ERROR_FILE_NO_DEVICE_SPACE';
+        expect(first.warnings).toEqual([{ code: 'MODEL_CACHE_FAILED', reason: expect.stringMatching(new RegExp(`^no room to cache ort-wasm-simd-threaded\\.wasm \\(${refusal}\\): it loads from the network again on the next visit$`)) }]);
+        expect(log.pageErrors).toEqual([]);
 
-      // What fit is cached: the next visit fetches only the runtime's wasm.
-      expect((await cacheEntries(page)).map((e) => e.path)).toEqual([
-        `/models/${FIXTURE_MODEL}/config.json`,
-        `/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`,
-        `/models/${FIXTURE_MODEL}/tokenizer.json`,
-        `/models/${FIXTURE_MODEL}/tokenizer_config.json`,
-        '/dist/ort/ort-wasm-simd-threaded.mjs',
-      ].sort());
-      await context.close();
+        // What fit is cached: the next visit fetches only the runtime's wasm.
+        expect((await cacheEntries(page)).map((e) => e.path)).toEqual([
+          `/models/${FIXTURE_MODEL}/config.json`,
+          `/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`,
+          `/models/${FIXTURE_MODEL}/tokenizer.json`,
+          `/models/${FIXTURE_MODEL}/tokenizer_config.json`,
+          '/dist/ort/ort-wasm-simd-threaded.mjs',
+        ].sort());
+      } finally {
+        await browser.close();
+      }
     });
 
     it('without the Cache API (a page over plain http) the model loads from the network on every visit, with one warning', async () => {
-      const insecure = server.url.replace('127.0.0.1', 'insecure.test');
-      const { context, page } = await fresh();
-      const log = watch(context, page);
-      const secure = await (async () => {
-        await page.goto(`${insecure}/e2e/pages/esm.html`);
-        return page.evaluate(() => ({ secure: window.isSecureContext, caches: typeof caches }));
-      })();
-      expect(secure).toEqual({ secure: false, caches: 'undefined' });
-      const first = await visit(page, { ...server, url: insecure });
+      const insecure = env.server.url.replace('127.0.0.1', INSECURE_HOST);
+      const { page, log, close } = await env.open();
+      await page.goto(`${insecure}/e2e/pages/esm.html`);
+      expect(await page.evaluate(() => ({ secure: window.isSecureContext, caches: typeof caches }))).toEqual({ secure: false, caches: 'undefined' });
+      const first = await visit(page, { ...env.server, url: insecure });
       expect(first.warnings).toEqual([
-        { code: 'MODEL_CACHE_FAILED', reason: 'the Cache API is not available here (it needs a secure context: https or localhost): model and runtime files load from the network on every visit' },
+        {
+          code: 'MODEL_CACHE_FAILED',
+          reason: 'the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data): model and runtime files load from the network on every visit',
+        },
       ]);
       expect(first.ranking.map((r) => r.id)).toHaveLength(3);
       expect(modelOrRuntime(log.requests).map(path)).toEqual(expect.arrayContaining([`/models/${FIXTURE_MODEL}/onnx/model_quantized.onnx`, '/dist/ort/ort-wasm-simd-threaded.wasm']));
       expect(log.pageErrors).toEqual([]);
-      await context.close();
+      await close();
     });
   });
-});
+}, { launch: { loopbackHosts: [INSECURE_HOST] } });
