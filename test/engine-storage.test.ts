@@ -148,6 +148,17 @@ describe('engine storage and summary', () => {
     expect((await reopened.engine.exportData()).events.map((e) => e.itemId)).toEqual(['s1']);
   });
 
+  it('storage too full to open (Firefox refuses a site over its limit): STORAGE_FULL, not STORAGE_UNAVAILABLE, and a profile in memory', async () => {
+    const { deps } = world();
+    const full = Object.assign(new Error('The current transaction exceeded its quota limitations.'), { name: 'QuotaExceededError' });
+    const { engine, events } = await start(deps({ storageWorks: () => Promise.reject(full) }));
+    const degraded = events.filter(([type]) => type === 'degraded').map(([, payload]) => payload);
+    expect(degraded).toEqual([{ code: 'STORAGE_FULL', reason: expect.stringContaining('cannot even be opened') }]);
+    await engine.upsertItems(ITEMS);
+    expect((await engine.track({ type: 'view', itemId: 's1' }, 'b1')).accepted).toBe(1);
+    expect((await engine.profile()).storage).toMatchObject({ kind: 'memory', events: 1 });
+  });
+
   it('a corrupted stored record is quarantined and reported; the rest of the profile is used', async () => {
     const { deps, stores } = world();
     const first = await start(deps());

@@ -9,7 +9,7 @@ import { createMemoryStore } from './store/kv.js';
 import type { WithLock } from './store/lock.js';
 import { inProcessLock } from './store/lock.js';
 import type { ProfileStore, StoreIssue, SummaryCodec } from './store/profile-store.js';
-import { openProfileStore } from './store/profile-store.js';
+import { isQuotaError, openProfileStore } from './store/profile-store.js';
 import { applyEvent, cloneSummary, createSummary, fromJSON, toJSON } from './summary/summary.js';
 import type { Summary, SummaryConfig } from './summary/types.js';
 
@@ -95,7 +95,12 @@ export async function openNamespaceStorage(
   };
 
   if (config.storage === 'memory') return inMemory();
-  if (!(await deps.storageWorks().catch(() => false))) {
+  const works = await deps.storageWorks().catch((error: unknown) => (isQuotaError(error) ? 'full' : false));
+  if (works === 'full') {
+    degraded('STORAGE_FULL', 'Storage is full: IndexedDB cannot even be opened, so the profile lives in memory for this page, and what happens now is not saved');
+    return inMemory();
+  }
+  if (!works) {
     degraded('STORAGE_UNAVAILABLE', 'IndexedDB is not available here: the profile lives in memory and is lost on reload');
     return inMemory();
   }

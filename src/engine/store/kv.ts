@@ -134,7 +134,11 @@ export function createIndexedDbStore(dbName: string, storeName = 'kv'): KeyValue
   };
 }
 
-/** Opens IndexedDB once to see whether it works here (it throws in some private modes). */
+/**
+ * Opens IndexedDB once to see whether it works here: false where it does not (it throws in some private
+ * modes, with site data blocked, in opaque origins). Where it is there but full, rejects with the
+ * QuotaExceededError: Firefox refuses to open any database of a site over its storage limit.
+ */
 export async function indexedDbWorks(): Promise<boolean> {
   try {
     if (typeof indexedDB === 'undefined') return false;
@@ -142,7 +146,8 @@ export async function indexedDbWorks(): Promise<boolean> {
     await probe.keys();
     await probe.destroy();
     return true;
-  } catch {
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'QuotaExceededError') throw error;
     return false;
   }
 }

@@ -113,7 +113,7 @@ function snapshot(item: Item): Item {
   return rest;
 }
 
-const isQuotaError = (e: unknown): boolean =>
+export const isQuotaError = (e: unknown): boolean =>
   e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
 
 interface State<S> {
