@@ -31,11 +31,13 @@ export interface LaunchOptions {
    */
   webAssembly?: boolean;
   /**
-   * Third-party storage (an iframe of another site): 'partitioned' by top-level site, as Chrome and Firefox
-   * give it by default, or 'blocked' (a "block third-party cookies" setting). Unset: as launched here, where
-   * Chromium blocks it (its third-party-cookie phase-out is on) and Firefox partitions it (FIREFOX_PREFS).
+   * 'blocked': no storage for an iframe of another site. Firefox: its "block cross-site cookies" setting
+   * (cookieBehavior 1). Chromium: storage partitioning off (as Chrome's DefaultThirdPartyStoragePartitioningSetting
+   * policy turns it off), so a third-party frame's storage follows the third-party-cookie setting, which blocks
+   * them in this Chromium (and in Chrome's incognito windows). Unset: partitioned by top-level site, both
+   * browsers' default (Firefox's restored in FIREFOX_PREFS).
    */
-  thirdPartyStorage?: 'partitioned' | 'blocked';
+  thirdPartyStorage?: 'blocked';
   /** Host names that resolve to this machine (127.0.0.1) yet are no secure context over http, unlike localhost. */
   loopbackHosts?: string[];
   /**
@@ -80,8 +82,7 @@ export async function launchBrowser(name: BrowserName, options: LaunchOptions = 
   const args = [
     ...(options.chromiumArgs ?? []),
     ...(options.webAssembly === false ? ['--js-flags=--jitless'] : []),
-    // Chromium's third-party-cookie phase-out blocks third-party storage; off, it is partitioned as in Chrome.
-    ...(thirdPartyStorage === 'partitioned' ? ['--disable-features=TrackingProtection3pcd,CookieDeprecationFacilitatedTesting'] : []),
+    ...(thirdPartyStorage === 'blocked' ? ['--disable-features=ThirdPartyStoragePartitioning'] : []),
     ...loopbackHosts.map((host) => `--host-resolver-rules=MAP ${host} 127.0.0.1`),
   ];
   return puppeteer.launch(launchOptions(name, { ...(userDataDir ? { userDataDir } : {}), prefs, args, systemAccess }));
@@ -132,9 +133,11 @@ export function watch(page: Page): PageLog {
   const log: PageLog = { requests: [], pageErrors: [], consoleErrors: [], consoleWarnings: [] };
   page.on('request', (r) => log.requests.push(r.url()));
   page.on('pageerror', (e) => {
-    // Firefox reports a CSP violation as a JavaScript log entry, which puppeteer hands out as a page error;
-    // the page itself sees no error (Chromium logs the same report as a console error).
-    if (String(e).startsWith('Error: Content-Security-Policy: ')) log.consoleErrors.push(String(e));
+    // Firefox reports a CSP violation, and a load its security checks refused (a worker script for an opaque
+    // origin: "Security Error: Content at ... may not load data from ..."), as a JavaScript log entry, which
+    // puppeteer hands out as a page error; the page itself sees no error, or catches the one thrown (Chromium
+    // logs the same reports as console errors).
+    if (/^Error: (Content-Security-Policy|Security Error): /.test(String(e))) log.consoleErrors.push(String(e));
     else log.pageErrors.push(String(e));
   });
   page.on('console', (m) => {

@@ -1,16 +1,14 @@
 // Hostile pages (#7, part 4): LocalRank inside a cross-origin iframe (partitioned or blocked storage,
 // a sandbox), under a Content Security Policy without blob: workers, on a page that overwrote fetch,
 // Array.prototype and Promise before loading it, and with a disk that is full when the page opens.
-// Real Chromium, the real worker, the fixture BERT model, real IndexedDB.
-import { rmSync } from 'node:fs';
+// Chromium and Firefox ESR, the real worker, the fixture BERT model, real IndexedDB.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
-import { chromiumFlags } from '../scripts/chromium.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
-import { CHROMIUM, FIXTURE_MODEL, launchPersistent, watch } from './harness.js';
+import { FIXTURE_MODEL, forEachBrowser, launchBrowser, launchWithStorageLimit, profileDir, sleep, watch } from './browsers.js';
+import type { Browser, BrowserContext, BrowserEnv, Frame, Page } from './browsers.js';
 import { consoleOf, slotItems, storedEvents, waitForRendered } from './cms-helpers.js';
 
 type Target = Page | Frame;
@@ -45,32 +43,20 @@ function recordTrouble(): void {
 
 const trouble = (target: Target) => target.evaluate(() => (window as unknown as { __trouble: string[] }).__trouble);
 
-let server: RunningServer;
 let cspServer: RunningServer;
-/** Chromium as launched everywhere else (third-party storage blocked: see the first test). */
-let browser: Browser;
-/** The same server under another site: `localhost` and `127.0.0.1` are two sites to the browser. */
-let otherSite: string;
 beforeAll(async () => {
-  [server, cspServer, browser] = await Promise.all([
-    startServer({ routes: { '/hostile/embed.html': embedder } }),
-    startServer({ headers: { 'Content-Security-Policy': NO_BLOB_WORKERS } }),
-    newBrowser(),
-  ]);
-  otherSite = server.url.replace('127.0.0.1', 'localhost');
+  cspServer = await startServer({ headers: { 'Content-Security-Policy': NO_BLOB_WORKERS } });
 });
 afterAll(async () => {
-  await Promise.all([server?.close(), cspServer?.close(), browser?.close()]);
+  await cspServer?.close();
 });
 
-async function newBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...chromiumFlags(), ...extraArgs] });
-}
-
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  await context.addInitScript(recordTrouble);
-  return context;
+/** A page of `context` that records its trouble (recordTrouble, in every frame, before the page's own scripts). */
+async function troublePage(context: BrowserContext | Browser, ...initScripts: string[]): Promise<Page> {
+  const page = await context.newPage();
+  await page.evaluateOnNewDocument(recordTrouble);
+  for (const script of initScripts) await page.evaluateOnNewDocument(script);
+  return page;
 }
 
 /** The iframe of an embedding page, once its document has loaded. */
@@ -78,10 +64,13 @@ async function childFrame(page: Page): Promise<Frame> {
   for (let i = 0; i < 200; i++) {
     const frame = page.frames().find((f) => f !== page.mainFrame() && f.url() !== 'about:blank');
     if (frame && (await frame.evaluate(() => (window as unknown as { __pageReady?: boolean }).__pageReady === true).catch(() => false))) return frame;
-    await page.waitForTimeout(50);
+    await sleep(50);
   }
   throw new Error('the iframe did not load');
 }
+
+/** The same server under another site: `localhost` and `127.0.0.1` are two sites to the browser. */
+const otherSiteOf = (env: BrowserEnv): string => env.server.url.replace('127.0.0.1', 'localhost');
 
 /** Whether IndexedDB opens in this document ('ok') or how it fails. */
 const indexedDbHere = (target: Target) =>
@@ -160,255 +149,270 @@ function session(target: Target, namespace: string, options: { model?: boolean; 
 const storedItemIds = (target: Target) =>
   target.evaluate(async () => ((await (window as any).lr.export()).events as Array<{ type: string; itemId?: string }>).map((e) => `${e.type}:${e.itemId}`));
 
-describe('in a cross-origin iframe', () => {
-  it('where the browser allows third-party storage (partitioned, as Chrome does by default): the profile persists in the iframe, apart from the same site opened top-level', async () => {
-    // Chromium here blocks third-party storage by default (third-party-cookie phase-out): these two
-    // features turn on the behaviour most Chrome users have, storage partitioned by top-level site.
-    const allowing = await newBrowser(['--disable-features=TrackingProtection3pcd,CookieDeprecationFacilitatedTesting']);
-    try {
-      const context = await newContext(allowing);
-      const embedding = await context.newPage();
-      const log = watch(context, embedding);
-      const widget = `${server.url}/e2e/pages/profile-iife-inner.html`;
-      await embedding.goto(`${otherSite}/hostile/embed.html?src=${encodeURIComponent(widget)}`);
-      let frame = await childFrame(embedding);
-      expect([await embedding.evaluate(() => origin), await frame.evaluate(() => origin)]).toEqual([otherSite, server.url]);
-      expect(await indexedDbHere(frame)).toBe('ok');
+const HOSTILE_GLOBALS = readFileSync(join(import.meta.dirname, 'pages/hostile-globals.js'), 'utf8');
 
-      const inFrame = await session(frame, 'widget');
-      expect(inFrame).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
+forEachBrowser('hostile pages', (env) => {
+  describe('in a cross-origin iframe', () => {
+    it('where the browser partitions third-party storage (Chrome and Firefox by default): the profile persists in the iframe, apart from the same site opened top-level', async () => {
+      const { context, close } = await env.open();
+      try {
+        const server = env.server;
+        const otherSite = otherSiteOf(env);
+        const embedding = await troublePage(context);
+        const log = watch(embedding);
+        const widget = `${server.url}/e2e/pages/profile-iife-inner.html`;
+        await embedding.goto(`${otherSite}/hostile/embed.html?src=${encodeURIComponent(widget)}`);
+        let frame = await childFrame(embedding);
+        expect([await embedding.evaluate(() => origin), await frame.evaluate(() => origin)]).toEqual([otherSite, server.url]);
+        expect(await indexedDbHere(frame)).toBe('ok');
 
-      // The same origin as the iframe, opened top-level: its own storage, which has not seen the iframe's profile.
-      const topLevel = await context.newPage();
-      await topLevel.goto(widget);
-      await topLevel.waitForFunction(() => (window as any).__pageReady === true);
-      const first = await session(topLevel, 'widget', { model: false, track: { type: 'view', itemId: 'c' } });
-      expect(first).toMatchObject({ ready: 'ok', storage: { kind: 'indexeddb', events: 1 }, events: [] });
-      expect(await storedItemIds(topLevel)).toEqual(['view:c']);
+        const inFrame = await session(frame, 'widget');
+        expect(inFrame).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
 
-      // The iframe again, on a new page load: its partition kept its profile, and only that.
-      await embedding.reload();
-      frame = await childFrame(embedding);
-      const again = await session(frame, 'widget', { model: false, track: null });
-      expect(again.storage).toEqual({ kind: 'indexeddb', events: 1 });
-      expect(await storedItemIds(frame)).toEqual(['purchase:a']);
+        // The same origin as the iframe, opened top-level: its own storage, which has not seen the iframe's profile.
+        const topLevel = await troublePage(context);
+        await topLevel.goto(widget);
+        await topLevel.waitForFunction(() => (window as any).__pageReady === true);
+        const first = await session(topLevel, 'widget', { model: false, track: { type: 'view', itemId: 'c' } });
+        expect(first).toMatchObject({ ready: 'ok', storage: { kind: 'indexeddb', events: 1 }, events: [] });
+        expect(await storedItemIds(topLevel)).toEqual(['view:c']);
 
-      expect(await trouble(frame)).toEqual([]);
-      expect(await trouble(topLevel)).toEqual([]);
-      expect(log.requests.filter((u) => !u.startsWith(server.url) && !u.startsWith(otherSite) && !u.startsWith('blob:'))).toEqual([]);
-      expect(log.pageErrors).toEqual([]);
-    } finally {
-      await allowing.close();
-    }
-  });
+        // The iframe again, on a new page load: its partition kept its profile, and only that.
+        await embedding.reload();
+        frame = await childFrame(embedding);
+        const again = await session(frame, 'widget', { model: false, track: null });
+        expect(again.storage).toEqual({ kind: 'indexeddb', events: 1 });
+        expect(await storedItemIds(frame)).toEqual(['purchase:a']);
 
-  it('where the browser blocks third-party storage (this Chromium by default, incognito windows): an in-memory profile and a degraded event', async () => {
-    const context = await newContext(browser);
-    try {
-      const embedding = await context.newPage();
-      await embedding.goto(`${otherSite}/hostile/embed.html?src=${encodeURIComponent(`${server.url}/e2e/pages/esm.html`)}`);
-      const frame = await childFrame(embedding);
-      expect(await indexedDbHere(frame)).toMatch(/^fails: /);
-      const result = await session(frame, 'widget');
-      expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'memory', events: 1 } });
-      // No storage of any kind for the frame: neither IndexedDB nor the Cache API for the model files.
-      expect(result.events).toHaveLength(2);
-      expect(result.events).toEqual(
-        expect.arrayContaining([
-          { type: 'degraded', code: 'STORAGE_UNAVAILABLE', reason: expect.any(String) },
-          { type: 'degraded', code: 'MODEL_CACHE_FAILED', reason: expect.any(String) },
-        ]),
-      );
-      expect(await trouble(frame)).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('sandboxed without allow-same-origin, the npm build cannot start its worker file (opaque origin): the engine runs on the page, in memory, nothing thrown into the frame', async () => {
-    // The script-tag build in such a frame: e2e/profile-degraded.test.ts.
-    const context = await newContext(browser);
-    try {
-      const embedding = await context.newPage();
-      const log = watch(context, embedding);
-      await embedding.goto(`${server.url}/hostile/embed.html?sandbox&src=${encodeURIComponent('/e2e/pages/esm.html')}`);
-      const frame = await childFrame(embedding);
-      expect(await frame.evaluate(() => origin)).toBe('null');
-      const result = await session(frame, 'sandboxed');
-      expect(result).toMatchObject({ ready: 'ok', tracked: 1, thread: 'main-thread', encoder: 'lexical', order: ['b', 'c'], storage: { kind: 'memory', events: 1 } });
-      expect(result.events).toEqual(expect.arrayContaining([{ type: 'degraded', code: 'STORAGE_UNAVAILABLE', reason: expect.any(String) }]));
-      expect(result.events.filter((e) => e.type === 'error')).toEqual([]);
-      expect(log.requests.some((u) => u.includes('/models/'))).toBe(false);
-      expect(await trouble(frame)).toEqual([]);
-      expect(log.pageErrors).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
-});
-
-describe('under a Content Security Policy without blob: workers (worker-src \'self\')', () => {
-  it('the script-tag build cannot start its blob: worker: the engine moves to the page at once (one violation, no restarts), ranks, and the page keeps working', async () => {
-    const context = await newContext(browser);
-    const page = await context.newPage();
-    const log = watch(context, page);
-    await page.goto(`${cspServer.url}/e2e/pages/profile-iife-inner.html`);
-    await page.waitForFunction(() => (window as any).__pageReady === true);
-    const started = Date.now();
-    const result = await session(page, 'csp');
-    expect(result).toMatchObject({ ready: 'ok', tracked: 1, thread: 'main-thread', encoder: 'lexical', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 } });
-    expect(result.events).toEqual([]); // no WORKER_CRASHED round before moving
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await page.evaluate(() => (window as any).__violations)).toEqual([expect.stringMatching(/^worker-src blob/)]);
-    expect(log.requests.some((u) => u.endsWith('/dist/localrank.page-engine.js'))).toBe(true);
-    expect(log.requests.some((u) => u.includes('/models/'))).toBe(false);
-    expect(await page.evaluate(() => document.body.textContent?.includes('LocalRank script-tag build'))).toBe(true);
-    expect(await trouble(page)).toEqual([]);
-    expect(log.pageErrors).toEqual([]);
-    await context.close();
-  });
-
-  it('the npm build starts its worker file from the site and serves the model, without a violation', async () => {
-    const context = await newContext(browser);
-    const page = await context.newPage();
-    const log = watch(context, page);
-    await page.goto(`${cspServer.url}/e2e/pages/esm.html`);
-    await page.waitForFunction(() => (window as any).__pageReady === true);
-    const result = await session(page, 'csp');
-    expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
-    expect(log.requests.some((u) => u.startsWith(`${cspServer.url}/dist/engine.worker.js`))).toBe(true);
-    expect(await page.evaluate(() => (window as any).__violations)).toEqual([]);
-    expect(await trouble(page)).toEqual([]);
-    expect(log.pageErrors).toEqual([]);
-    await context.close();
-  });
-});
-
-describe('on a page that replaced fetch, extended Array.prototype and polyfilled Promise before loading LocalRank', () => {
-  const hostileContext = async (): Promise<BrowserContext> => {
-    const context = await newContext(browser);
-    await context.addInitScript({ path: join(import.meta.dirname, 'pages/hostile-globals.js') });
-    return context;
-  };
-
-  /** The page's globals really are the hostile ones (so the test cannot pass on a clean page). */
-  const globalsAreHostile = (target: Target) =>
-    target.evaluate(async () => {
-      const w = window as any;
-      const keys: string[] = [];
-      for (const key in [1]) keys.push(key);
-      const fetchRefuses = await fetch('/e2e/pages/esm.html').then(
-        () => false,
-        () => true,
-      );
-      w.__hostile.fetchCalls.length = 0;
-      return { promise: Promise !== w.__hostile.nativePromise, forIn: keys, fetchRefuses };
+        expect(await trouble(frame)).toEqual([]);
+        expect(await trouble(topLevel)).toEqual([]);
+        expect(log.requests.filter((u) => !u.startsWith(server.url) && !u.startsWith(otherSite) && !u.startsWith('blob:'))).toEqual([]);
+        expect(log.pageErrors).toEqual([]);
+      } finally {
+        await close();
+      }
     });
 
-  for (const [build, path] of [
-    ['npm build (ESM import)', '/e2e/pages/esm.html'],
-    ['script-tag build (window.LocalRank)', '/e2e/pages/profile-iife-inner.html'],
-  ] as const) {
-    it(`the ${build} ranks with the model; the page's fetch wrapper never sees a LocalRank request`, async () => {
-      const context = await hostileContext();
-      const page = await context.newPage();
-      const log = watch(context, page);
-      await page.goto(`${server.url}${path}`);
+    it('where the browser blocks third-party storage (Firefox set to block cross-site cookies; Chromium without storage partitioning, where third-party cookies are blocked): an in-memory profile and a degraded event', async () => {
+      const browser = await launchBrowser(env.name, { thirdPartyStorage: 'blocked' });
+      try {
+        const embedding = await troublePage(browser);
+        await embedding.goto(`${otherSiteOf(env)}/hostile/embed.html?src=${encodeURIComponent(`${env.server.url}/e2e/pages/esm.html`)}`);
+        const frame = await childFrame(embedding);
+        expect(await indexedDbHere(frame)).toMatch(/^fails: /);
+        const result = await session(frame, 'widget');
+        expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'memory', events: 1 } });
+        // No storage of any kind for the frame: neither IndexedDB nor the Cache API for the model files.
+        expect(result.events).toHaveLength(2);
+        expect(result.events).toEqual(
+          expect.arrayContaining([
+            { type: 'degraded', code: 'STORAGE_UNAVAILABLE', reason: expect.any(String) },
+            { type: 'degraded', code: 'MODEL_CACHE_FAILED', reason: expect.any(String) },
+          ]),
+        );
+        expect(await trouble(frame)).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it('sandboxed without allow-same-origin, the npm build cannot start its worker file (opaque origin): the engine runs on the page, in memory, nothing thrown into the frame', async () => {
+      // The script-tag build in such a frame: e2e/profile-degraded.test.ts.
+      const { context, close } = await env.open();
+      try {
+        const embedding = await troublePage(context);
+        const log = watch(embedding);
+        await embedding.goto(`${env.server.url}/hostile/embed.html?sandbox&src=${encodeURIComponent('/e2e/pages/esm.html')}`);
+        const frame = await childFrame(embedding);
+        expect(await frame.evaluate(() => origin)).toBe('null');
+        const result = await session(frame, 'sandboxed');
+        expect(result).toMatchObject({ ready: 'ok', tracked: 1, thread: 'main-thread', encoder: 'lexical', order: ['b', 'c'], storage: { kind: 'memory', events: 1 } });
+        expect(result.events).toEqual(expect.arrayContaining([{ type: 'degraded', code: 'STORAGE_UNAVAILABLE', reason: expect.any(String) }]));
+        expect(result.events.filter((e) => e.type === 'error')).toEqual([]);
+        expect(log.requests.some((u) => u.includes('/models/'))).toBe(false);
+        expect(await trouble(frame)).toEqual([]);
+        expect(log.pageErrors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+  });
+
+  describe("under a Content Security Policy without blob: workers (worker-src 'self')", () => {
+    it('the script-tag build cannot start its blob: worker: the engine moves to the page at once (one violation, no restarts), ranks, and the page keeps working', async () => {
+      const { context, close } = await env.open();
+      const page = await troublePage(context);
+      const log = watch(page);
+      await page.goto(`${cspServer.url}/e2e/pages/profile-iife-inner.html`);
       await page.waitForFunction(() => (window as any).__pageReady === true);
-      expect(await globalsAreHostile(page)).toEqual({ promise: true, forIn: ['0', 'each', 'remove'], fetchRefuses: true });
-      const result = await session(page, 'hostile');
-      expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
-      // The model and the runtime were fetched (by the worker, with its own clean globals), not through the page's wrapper.
-      expect(log.requests.some((u) => u.includes(`/models/${FIXTURE_MODEL}/onnx/`))).toBe(true);
-      expect(await page.evaluate(() => (window as any).__hostile.fetchCalls)).toEqual([]);
+      const started = Date.now();
+      const result = await session(page, 'csp');
+      expect(result).toMatchObject({ ready: 'ok', tracked: 1, thread: 'main-thread', encoder: 'lexical', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 } });
+      expect(result.events).toEqual([]); // no WORKER_CRASHED round before moving
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await page.evaluate(() => (window as any).__violations)).toEqual([expect.stringMatching(/^worker-src blob/)]);
+      expect(log.requests.some((u) => u.endsWith('/dist/localrank.page-engine.js'))).toBe(true);
+      expect(log.requests.some((u) => u.includes('/models/'))).toBe(false);
+      expect(await page.evaluate(() => document.body.textContent?.includes('LocalRank script-tag build'))).toBe(true);
       expect(await trouble(page)).toEqual([]);
       expect(log.pageErrors).toEqual([]);
-      await context.close();
+      await close();
     });
-  }
 
-  it('the script tag driven by markup fills its slot and keeps a click across the navigation', async () => {
-    const context = await hostileContext();
-    const page = await context.newPage();
-    const log = watch(context, page);
-    const messages = consoleOf(page);
-    await page.goto(`${server.url}/e2e/pages/cms-shop.html`);
-    expect((await globalsAreHostile(page)).forIn).toEqual(['0', 'each', 'remove']);
-    await waitForRendered(page, '#for-you');
-    expect(await slotItems(page, '#for-you')).toHaveLength(3);
-    await Promise.all([page.waitForEvent('load'), page.click('#grid [data-lr-item="knife"] a')]);
-    await waitForRendered(page, '#for-you');
-    await expect.poll(async () => (await storedEvents(page)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
-      { type: 'click', itemId: 'knife', listId: 'catalogue', position: 4 },
-    ]);
-    expect(await page.evaluate(() => (window as any).__hostile.fetchCalls)).toEqual([]);
-    expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([]);
-    expect(await trouble(page)).toEqual([]);
-    expect(log.pageErrors).toEqual([]);
-    await context.close();
+    it('the npm build starts its worker file from the site and serves the model, without a violation', async () => {
+      const { context, close } = await env.open();
+      const page = await troublePage(context);
+      const log = watch(page);
+      await page.goto(`${cspServer.url}/e2e/pages/esm.html`);
+      await page.waitForFunction(() => (window as any).__pageReady === true);
+      const result = await session(page, 'csp');
+      expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
+      expect(log.requests.some((u) => u.startsWith(`${cspServer.url}/dist/engine.worker.js`))).toBe(true);
+      expect(await page.evaluate(() => (window as any).__violations)).toEqual([]);
+      expect(await trouble(page)).toEqual([]);
+      expect(log.pageErrors).toEqual([]);
+      await close();
+    });
   });
-});
 
-describe('storage full when the page opens', () => {
-  it('a returning visitor whose disk filled up: the stored profile is read, the new events live in memory (degraded STORAGE_FULL), the model ranks; what was stored stays', async () => {
-    // A persistent browser profile, restarted between visits, as a returning visitor's browser is.
-    let dir: string | undefined;
-    /** One visit: a browser on the profile, with the origin's quota set first when asked (before the page touches storage). */
-    const visit = async <T>(quotaSize: number | null, run: (page: Page) => Promise<T>): Promise<T> => {
-      const browser = await launchPersistent({}, dir);
-      dir = browser.dir;
-      const { context } = browser;
-      try {
-        await context.addInitScript(recordTrouble);
-        const page = context.pages()[0] ?? (await context.newPage());
-        const log = watch(context, page);
-        if (quotaSize !== null) await (await context.newCDPSession(page)).send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize });
-        await page.goto(`${server.url}/e2e/pages/esm.html`);
+  describe('on a page that replaced fetch, extended Array.prototype and polyfilled Promise before loading LocalRank', () => {
+    /** The page's globals really are the hostile ones (so the test cannot pass on a clean page). */
+    const globalsAreHostile = (target: Target) =>
+      target.evaluate(async () => {
+        const w = window as any;
+        const keys: string[] = [];
+        for (const key in [1]) keys.push(key);
+        const fetchRefuses = await fetch('/e2e/pages/esm.html').then(
+          () => false,
+          () => true,
+        );
+        w.__hostile.fetchCalls.length = 0;
+        return { promise: Promise !== w.__hostile.nativePromise, forIn: keys, fetchRefuses };
+      });
+
+    for (const [build, path] of [
+      ['npm build (ESM import)', '/e2e/pages/esm.html'],
+      ['script-tag build (window.LocalRank)', '/e2e/pages/profile-iife-inner.html'],
+    ] as const) {
+      it(`the ${build} ranks with the model; the page's fetch wrapper never sees a LocalRank request`, async () => {
+        const { context, close } = await env.open();
+        const page = await troublePage(context, HOSTILE_GLOBALS);
+        const log = watch(page);
+        await page.goto(`${env.server.url}${path}`);
         await page.waitForFunction(() => (window as any).__pageReady === true);
-        const result = await run(page);
+        expect(await globalsAreHostile(page)).toEqual({ promise: true, forIn: ['0', 'each', 'remove'], fetchRefuses: true });
+        const result = await session(page, 'hostile');
+        expect(result).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', order: ['b', 'c'], storage: { kind: 'indexeddb', events: 1 }, events: [] });
+        // The model and the runtime were fetched (by the worker, with its own clean globals), not through the page's wrapper.
+        expect(log.requests.some((u) => u.includes(`/models/${FIXTURE_MODEL}/onnx/`))).toBe(true);
+        expect(await page.evaluate(() => (window as any).__hostile.fetchCalls)).toEqual([]);
         expect(await trouble(page)).toEqual([]);
         expect(log.pageErrors).toEqual([]);
-        return result;
-      } finally {
-        await context.close();
-      }
-    };
-    try {
-      const firstVisit = await visit(null, (page) => session(page, 'full'));
-      expect(firstVisit).toMatchObject({ storage: { kind: 'indexeddb', events: 1 }, events: [] });
-
-      // Chromium's quota for the origin, set below what the origin already stores: every write fails.
-      await visit(1024, async (page) => {
-        const writeFails = await page.evaluate(
-          () =>
-            new Promise<string>((resolve) => {
-              const request = indexedDB.open('localrank-quota-probe');
-              request.onupgradeneeded = () => request.result.createObjectStore('s');
-              request.onerror = () => resolve(`open fails: ${request.error?.name}`);
-              request.onsuccess = () => {
-                const tx = request.result.transaction('s', 'readwrite');
-                tx.objectStore('s').put(new Uint8Array(4096), 'k');
-                tx.oncomplete = () => resolve('written');
-                tx.onabort = () => resolve(`write fails: ${tx.error?.name}`);
-              };
-            }),
-        );
-        expect(writeFails).toMatch(/fails: QuotaExceededError/);
-        const fullVisit = await session(page, 'full', { track: { type: 'view', itemId: 'b' } });
-        expect(fullVisit).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', storage: { kind: 'memory', events: 2 } });
-        expect(fullVisit.order).toEqual(['b', 'c']);
-        expect(fullVisit.events).toEqual([{ type: 'degraded', code: 'STORAGE_FULL', reason: expect.stringContaining('lives in memory') }]);
-        expect(await storedItemIds(page)).toEqual(['purchase:a', 'view:b']);
+        await close();
       });
-
-      // Space again: the next visit reads the profile as it was stored before the disk filled.
-      await visit(null, async (page) => {
-        const later = await session(page, 'full', { model: false, track: null });
-        expect(later).toMatchObject({ storage: { kind: 'indexeddb', events: 1 }, events: [] });
-        expect(await storedItemIds(page)).toEqual(['purchase:a']);
-      });
-    } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true });
     }
+
+    it('the script tag driven by markup fills its slot and keeps a click across the navigation', async () => {
+      const { context, close } = await env.open();
+      const page = await troublePage(context, HOSTILE_GLOBALS);
+      const log = watch(page);
+      const messages = consoleOf(page);
+      await page.goto(`${env.server.url}/e2e/pages/cms-shop.html`);
+      expect((await globalsAreHostile(page)).forIn).toEqual(['0', 'each', 'remove']);
+      await waitForRendered(page, '#for-you');
+      expect(await slotItems(page, '#for-you')).toHaveLength(3);
+      await Promise.all([page.waitForNavigation(), page.click('#grid [data-lr-item="knife"] a')]);
+      await waitForRendered(page, '#for-you');
+      await expect.poll(async () => (await storedEvents(page)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
+        { type: 'click', itemId: 'knife', listId: 'catalogue', position: 4 },
+      ]);
+      expect(await page.evaluate(() => (window as any).__hostile.fetchCalls)).toEqual([]);
+      expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toEqual([]);
+      expect(await trouble(page)).toEqual([]);
+      expect(log.pageErrors).toEqual([]);
+      await close();
+    });
   });
-});
+
+  describe('storage full when the page opens', () => {
+    /**
+     * One visit of a returning visitor: a browser on the profile directory (restarted between visits, as a
+     * returning visitor's is), with the origin's storage limited to `limit` bytes before the page opens.
+     */
+    const visitOn =
+      (dir: string) =>
+      async <T>(limit: number | null, run: (page: Page) => Promise<T>): Promise<T> => {
+        const { browser, page } =
+          limit === null ? await launchBrowser(env.name, { userDataDir: dir }).then(async (b) => ({ browser: b, page: await b.newPage() })) : await launchWithStorageLimit(env.name, env.server.url, limit, { userDataDir: dir });
+        try {
+          await page.evaluateOnNewDocument(recordTrouble);
+          const log = watch(page);
+          await page.goto(`${env.server.url}/e2e/pages/esm.html`);
+          await page.waitForFunction(() => (window as any).__pageReady === true);
+          const result = await run(page);
+          expect(await trouble(page)).toEqual([]);
+          expect(log.pageErrors).toEqual([]);
+          return result;
+        } finally {
+          await browser.close();
+        }
+      };
+
+    /** Whether this origin can write to IndexedDB now. */
+    const writeOutcome = (page: Page) =>
+      page.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            const request = indexedDB.open('localrank-quota-probe');
+            request.onupgradeneeded = () => request.result.createObjectStore('s');
+            request.onerror = () => resolve(`open fails: ${request.error?.name}`);
+            request.onsuccess = () => {
+              const tx = request.result.transaction('s', 'readwrite');
+              tx.objectStore('s').put(new Uint8Array(4096), 'k');
+              tx.oncomplete = () => resolve('written');
+              tx.onabort = () => resolve(`write fails: ${tx.error?.name}`);
+            };
+          }),
+      );
+
+    it('a returning visitor whose disk filled up: the model ranks and new events live in memory (Chromium: the stored profile is read and stays; Firefox evicts the site\'s data first)', async () => {
+      const profile = profileDir();
+      const visit = visitOn(profile.dir);
+      try {
+        const firstVisit = await visit(null, (page) => session(page, 'full'));
+        expect(firstVisit).toMatchObject({ storage: { kind: 'indexeddb', events: 1 }, events: [] });
+
+        // The origin's limit, set below what it already stores (1 KB): every write fails.
+        await visit(1024, async (page) => {
+          expect(await writeOutcome(page)).toMatch(/fails: QuotaExceededError/);
+          const fullVisit = await session(page, 'full', { track: { type: 'view', itemId: 'b' } });
+          if (env.name === 'chromium') {
+            // Chromium keeps the data over the limit and refuses writes: the stored profile is read.
+            expect(fullVisit).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', storage: { kind: 'memory', events: 2 } });
+            expect(fullVisit.events).toEqual([{ type: 'degraded', code: 'STORAGE_FULL', reason: expect.stringContaining('lives in memory') }]);
+            expect(await storedItemIds(page)).toEqual(['purchase:a', 'view:b']);
+          } else {
+            // Firefox evicts a site's best-effort data (IndexedDB, the Cache API) that is over the limit when it
+            // starts, then refuses to open any: a fresh profile in memory, the model from the network.
+            expect(fullVisit).toMatchObject({ ready: 'ok', tracked: 1, encoder: 'model', storage: { kind: 'memory', events: 1 } });
+            expect(fullVisit.events).toEqual([
+              { type: 'degraded', code: 'STORAGE_FULL', reason: expect.stringContaining('lives in memory') },
+              { type: 'degraded', code: 'MODEL_CACHE_FAILED', reason: expect.any(String) },
+            ]);
+            expect(await storedItemIds(page)).toEqual(['view:b']);
+          }
+          expect(fullVisit.order).toEqual(['b', 'c']);
+        });
+
+        // Space again: the next visit reads the profile as it was stored before the disk filled (Firefox: nothing, it evicted it).
+        await visit(null, async (page) => {
+          const later = await session(page, 'full', { model: false, track: null });
+          expect(later).toMatchObject({ storage: { kind: 'indexeddb', events: env.name === 'chromium' ? 1 : 0 }, events: [] });
+          expect(await storedItemIds(page)).toEqual(env.name === 'chromium' ? ['purchase:a'] : []);
+        });
+      } finally {
+        profile.cleanup();
+      }
+    });
+  });
+}, { routes: { '/hostile/embed.html': embedder } });
