@@ -22,7 +22,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executableOf, launchOptions } from '../scripts/browsers.mjs';
+import { executableOf, firefoxWorkerMemory, launchOptions } from '../scripts/browsers.mjs';
 import { median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
 
@@ -105,41 +105,12 @@ async function chromiumWorkerHeap(page) {
   return usage.usedSize + (usage.backingStorageSize ?? 0);
 }
 
-/** Evaluates an expression in Firefox's privileged (chrome) scope over the browser's WebDriver BiDi session. */
-async function firefoxChromeEval(browser, expression) {
-  const connection = browser.connection;
-  const tree = await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
-  const context = tree.result.contexts[0]?.context;
-  if (!context) throw new Error('no chrome-scope browsing context (Firefox started without --remote-allow-system-access?)');
-  const reply = await connection.send('script.evaluate', { expression, target: { context }, awaitPromise: true });
-  if (reply.result.type !== 'success') throw new Error(`chrome-scope evaluation failed: ${JSON.stringify(reply.result.exceptionDetails?.text ?? reply.result)}`);
-  return reply.result.result.value;
-}
-
 /** Bytes of every explicit/workers/... memory report of the LocalRank engine worker, after minimising memory. */
-const firefoxWorkerExplicit = (browser) =>
-  firefoxChromeEval(
-    browser,
-    `new Promise((resolve, reject) => {
-      const manager = Cc['@mozilla.org/memory-reporter-manager;1'].getService(Ci.nsIMemoryReporterManager);
-      manager.minimizeMemoryUsage(() => {
-        let bytes = 0;
-        let reports = 0;
-        manager.getReports(
-          (process, path, kind, units, amount) => {
-            if (path.startsWith('explicit/workers/') && path.includes('engine.worker.js') && units === Ci.nsIMemoryReporter.UNITS_BYTES) {
-              bytes += amount;
-              reports++;
-            }
-          },
-          null,
-          () => (reports > 0 ? resolve(bytes) : reject(new Error('no memory report names engine.worker.js'))),
-          null,
-          false,
-        );
-      });
-    })`,
-  );
+async function firefoxWorkerExplicit(browser) {
+  const { bytes, reports } = await firefoxWorkerMemory(browser, 'engine.worker.js');
+  if (reports === 0) throw new Error('no memory report names engine.worker.js');
+  return bytes;
+}
 
 // ---------------------------------------------------------------------------
 // Measurements

@@ -1,4 +1,4 @@
-import type { LaunchOptions } from 'puppeteer-core';
+import type { Browser, LaunchOptions } from 'puppeteer-core';
 export type BrowserName = 'chromium' | 'firefox';
 export const BROWSERS: readonly BrowserName[];
 export const FIREFOX: string;
@@ -8,3 +8,5 @@ export function launchOptions(
   name: BrowserName,
   options?: { userDataDir?: string; prefs?: Record<string, unknown>; args?: string[]; systemAccess?: boolean; protocolTimeout?: number },
 ): LaunchOptions;
+export function firefoxChromeEval(browser: Browser, expression: string): Promise<unknown>;
+export function firefoxWorkerMemory(browser: Browser, scriptPart: string): Promise<{ bytes: number; reports: number }>;

@@ -34,3 +34,46 @@ export function launchOptions(name, { userDataDir, prefs = {}, args = [], system
   }
   return { ...common, browser: 'chrome', executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS.filter((flag) => !flag.startsWith('--headless')), ...args] };
 }
+
+/** Evaluates an expression in Firefox's privileged (chrome) scope over WebDriver BiDi (a browser launched with `systemAccess`). */
+export async function firefoxChromeEval(browser, expression) {
+  const connection = browser.connection;
+  const tree = await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+  const context = tree.result.contexts[0]?.context;
+  if (!context) throw new Error('no chrome-scope browsing context (Firefox started without --remote-allow-system-access?)');
+  const reply = await connection.send('script.evaluate', { expression, target: { context }, awaitPromise: true });
+  if (reply.result.type !== 'success') throw new Error(`chrome-scope evaluation failed: ${JSON.stringify(reply.result.exceptionDetails?.text ?? reply.result)}`);
+  return reply.result.result.value;
+}
+
+/**
+ * Firefox's own figure for the workers whose script URL contains `scriptPart` (no '/': report paths write the
+ * URL's slashes as backslashes), after minimising memory: the
+ * bytes of every explicit/workers/... memory report (as about:memory shows them) that names it, WebAssembly
+ * memory included, and how many reports there were (none once such a worker has ended).
+ */
+export const firefoxWorkerMemory = async (browser, scriptPart) =>
+  JSON.parse(
+    await firefoxChromeEval(
+    browser,
+    `new Promise((resolve) => {
+      const manager = Cc['@mozilla.org/memory-reporter-manager;1'].getService(Ci.nsIMemoryReporterManager);
+      manager.minimizeMemoryUsage(() => {
+        let bytes = 0;
+        let reports = 0;
+        manager.getReports(
+          (process, path, kind, units, amount) => {
+            if (path.startsWith('explicit/workers/') && path.includes(${JSON.stringify(scriptPart)}) && units === Ci.nsIMemoryReporter.UNITS_BYTES) {
+              bytes += amount;
+              reports++;
+            }
+          },
+          null,
+          () => resolve(JSON.stringify({ bytes, reports })), // a string: BiDi hands objects out as key-value lists
+          null,
+          false,
+        );
+      });
+    })`,
+    ),
+  );
