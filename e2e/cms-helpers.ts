@@ -1,36 +1,29 @@
 // Helpers shared by the e2e/cms-*.test.ts files (the script tag driven by markup).
 import type { BrowserContext, ConsoleMessage, Frame, Page } from 'puppeteer-core';
-import type { Frame as PlaywrightFrame, Page as PlaywrightPage } from 'playwright-core';
 
-/**
- * A page or a frame in it, of puppeteer (the files that run on both browsers) or playwright (the
- * Chromium-only ones). The calls made here ($eval, $$eval, waitForSelector, evaluate with one argument,
- * console messages) have the same shape in both, so each helper treats its target as puppeteer's.
- */
-export type Target = Page | Frame | PlaywrightPage | PlaywrightFrame;
-type AnyPage = Page | PlaywrightPage;
-const asPuppeteer = (target: Target): Page | Frame => target as Page | Frame;
+/** A page or a frame in it. */
+export type Target = Page | Frame;
 
 /** The text of the first element matching `selector` (null when it has none). */
 export function textOf(page: Target, selector: string): Promise<string | null> {
-  return asPuppeteer(page).$eval(selector, (e) => e.textContent);
+  return page.$eval(selector, (e) => e.textContent);
 }
 
 /** The first items a slot shows: id and the text of its category field. */
 export async function slotItems(page: Target, slot: string): Promise<Array<{ id: string; category: string | null }>> {
-  return asPuppeteer(page).$$eval(`${slot} [data-lr-item]`, (elements) =>
+  return page.$$eval(`${slot} [data-lr-item]`, (elements) =>
     elements.map((e) => ({ id: e.getAttribute('data-lr-item')!, category: e.querySelector('[data-lr-field="category"]')?.textContent ?? null })),
   );
 }
 
 /** Waits until the slot was rendered by LocalRank (its `data-lr-rendered` names the encoder). */
 export async function waitForRendered(page: Target, slot: string, timeout = 60_000): Promise<void> {
-  await asPuppeteer(page).waitForSelector(`${slot}[data-lr-rendered] [data-lr-item]`, { timeout });
+  await page.waitForSelector(`${slot}[data-lr-rendered] [data-lr-item]`, { timeout });
 }
 
 /** Calls a method of the auto-started instance (`window.LocalRank.instance`) from the test. */
-export function instanceCall<T>(page: AnyPage, method: string, ...args: unknown[]): Promise<T> {
-  return asPuppeteer(page).evaluate(
+export function instanceCall<T>(page: Page, method: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
     ([m, a]: readonly [string, unknown[]]) => {
       const instance = (window as unknown as { LocalRank: { instance: Record<string, (...x: unknown[]) => Promise<unknown>> } }).LocalRank.instance;
       return instance[m as string]!(...(a as unknown[]));
@@ -47,17 +40,16 @@ export interface StoredEventView {
 }
 
 /** The events the library stored for this page's namespace (its own export). */
-export async function storedEvents(page: AnyPage): Promise<StoredEventView[]> {
+export async function storedEvents(page: Page): Promise<StoredEventView[]> {
   const data = await instanceCall<{ events: StoredEventView[] }>(page, 'export');
   return data.events.map(({ type, itemId, listId, position }) => ({ type, ...(itemId ? { itemId } : {}), ...(listId ? { listId } : {}), ...(position !== undefined ? { position } : {}) }));
 }
 
 /** Console warnings and errors of a page, as text. */
-export function consoleOf(page: AnyPage): { warnings: string[]; errors: string[] } {
+export function consoleOf(page: Page): { warnings: string[]; errors: string[] } {
   const log = { warnings: [] as string[], errors: [] as string[] };
-  (page as Page).on('console', (m: ConsoleMessage) => {
-    // puppeteer says 'warn', playwright 'warning'.
-    if (m.type() === 'warn' || (m.type() as string) === 'warning') log.warnings.push(m.text());
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'warn') log.warnings.push(m.text());
     if (m.type() === 'error') log.errors.push(m.text());
   });
   return log;

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium } from 'playwright-core';
@@ -7,8 +6,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, chromiumFlags } from '../scripts/chromium.mjs';
 import { SHARED_MODELS, startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
-
-export { CHROMIUM };
 
 export interface BrowserOptions {
   /** Adds --enable-unsafe-webgpu: a software (SwiftShader) adapter here. */
@@ -18,15 +15,6 @@ export interface BrowserOptions {
 export function launch(options: BrowserOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags(options) });
-}
-
-/** A persistent profile directory (new, or `dir` to restart on one), so IndexedDB survives a browser restart. */
-export async function launchPersistent(options: BrowserOptions = {}, dir = mkdtempSync(join(tmpdir(), 'localrank-e2e-'))): Promise<{ context: BrowserContext; dir: string; cleanup(): void }> {
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    args: chromiumFlags(options),
-  });
-  return { context, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export async function serve(routes?: Record<string, string | RouteHandler>): Promise<RunningServer> {
@@ -85,10 +73,4 @@ export async function waitForEvent(page: Page, type: string, predicate = '() => 
     { timeout },
   );
   return handle.jsonValue();
-}
-
-/** The ESM test page records main-thread long tasks from its first script; none may exceed 50 ms. */
-export async function longTasksOver50ms(page: Page): Promise<number[]> {
-  const durations = (await page.evaluate(() => (window as unknown as { __longTasks?: number[] }).__longTasks ?? [])) as number[];
-  return durations.filter((d) => d > 50);
 }
