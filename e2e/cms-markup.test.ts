@@ -210,7 +210,8 @@ forEachBrowser('script tag driven by markup (same origin)', (env) => {
     expect(await page.evaluate(domOutsideSlots)).toBe(expectedDom);
     expect(await page.$eval('#for-you', (e) => e.hasAttribute('data-lr-rendered'))).toBe(false);
     expect(messages.warnings.filter((w) => w.startsWith('LocalRank:'))).toHaveLength(1);
-    expect(log.pageErrors).toEqual([]);
+    // Firefox reports the failed load of the missing page-engine file (this test's premise) as an error of its own.
+    expect(log.pageErrors.filter((e) => !(env.name === 'firefox' && e.includes('/dist-without-page-engine/localrank.page-engine.js')))).toEqual([]);
     await context.close();
   });
 
