@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import { FIXTURE_MODEL, forEachBrowser, sleep, watch } from './browsers.js';
+import type { Page } from './browsers.js';
 import { consoleOf, instanceCall, newPage, slotItems, storedEvents, suspiciousRequests, waitForRendered } from './cms-helpers.js';
 
 const SHOP = readFileSync(join(import.meta.dirname, 'pages/cms-shop.html'), 'utf8');
@@ -24,6 +25,13 @@ const noncePolicy = (asset: string, nonce: string): string =>
 let pageOrigin: RunningServer;
 let assetOrigin: RunningServer;
 const reports: string[] = [];
+
+/** Opens a shop page of the page origin and waits until its slot is rendered and the model serves its rankings. */
+async function servedByModel(tab: Page, path: string): Promise<void> {
+  await tab.goto(`${pageOrigin.url}${path}`);
+  await waitForRendered(tab, '#for-you');
+  await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+}
 
 const page = (html: () => string, policy?: () => string): RouteHandler => (_req, res) => {
   if (policy) res.setHeader('Content-Security-Policy', policy());
@@ -95,10 +103,8 @@ forEachBrowser('script tag driven by markup, served from another origin', (env) 
         (window as any).__violations = [];
         document.addEventListener('securitypolicyviolation', (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
       });
-      await tab.goto(`${pageOrigin.url}${path}`);
-      await waitForRendered(tab, '#for-you');
       // The model (ONNX Runtime: a blob: worker, WebAssembly, the runtime's factory module) serves under the policy.
-      await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+      await servedByModel(tab, path);
       // IndexedDB works: the impressions of the first screen are stored.
       await expect.poll(async () => (await storedEvents(tab)).filter((e) => e.type === 'impression').length, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(await tab.evaluate(() => (window as any).__violations)).toEqual([]);
@@ -115,9 +121,7 @@ forEachBrowser('script tag driven by markup, served from another origin', (env) 
     const context = await env.browser.createBrowserContext();
     const tab = await newPage(context);
     const messages = consoleOf(tab);
-    await tab.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
-    await waitForRendered(tab, '#for-you');
-    await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(tab, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+    await servedByModel(tab, '/shop/csp-no-blob.html');
     // The factory module's blob: import was refused (and reported); the one from runtimeUrl is allowed.
     await expect.poll(() => reports.length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(reports.join('\n')).toMatch(/script-src/);
@@ -128,9 +132,7 @@ forEachBrowser('script tag driven by markup, served from another origin', (env) 
     reports.length = 0;
     const next = await newPage(context);
     const log = watch(next);
-    await next.goto(`${pageOrigin.url}/shop/csp-no-blob.html`);
-    await waitForRendered(next, '#for-you');
-    await expect.poll(async () => (await instanceCall<{ encoder: { kind: string } }>(next, 'rank', ['kettle', 'pan'])).encoder.kind, { timeout: 30_000 }).toBe('model');
+    await servedByModel(next, '/shop/csp-no-blob.html');
     expect(log.requests.filter((u) => u.includes('/models/') || u.includes('/ort/')).map((u) => new URL(u).pathname)).toEqual(['/dist/ort/ort-wasm-simd-threaded.mjs']);
     await sleep(500); // reports are posted asynchronously
     expect(reports).toEqual([]);

@@ -97,7 +97,7 @@ forEachBrowser('IndexedDB state', (env) => {
       expect(during.storage).toMatchObject({ kind: 'indexeddb', events: 2 });
       expect(during.ranked.encoder.kind).toBe('model');
       expect(during.ranked.items[0].id).toBe('shoe-1');
-      expect(during.caches).toContain('transformers-cache');
+      expect(during.caches).toContain('localrank-models');
       await inPrivate.close();
 
       // A normal window on the same profile directory: no profile, no model files, no databases.

@@ -54,7 +54,7 @@ forEachBrowser('ranking where WebAssembly is forbidden', (env) => {
     const { context, page: blocked, log, close } = await env.open();
     const withoutWasm = await rankOn(blocked, noWasm);
     // The capability ladder sees that WebAssembly cannot be compiled in the worker: no model, and nothing downloaded for one.
-    expect(withoutWasm.environment.capabilities.webAssembly).toMatchObject({ available: false, reason: expect.stringMatching(/unsafe-eval|Content Security Policy/) });
+    expect(withoutWasm.environment.capabilities.webAssembly).toMatchObject({ available: false, reason: expect.stringMatching(/unsafe-eval|Content Security Policy|blocked by CSP/) });
     expect(withoutWasm.environment.path).toMatchObject({ thread: 'worker', encoder: 'lexical' });
     expect(log.requests.filter((u) => u.includes('/models/') || u.includes('/ort/'))).toEqual([]);
     expect(withoutWasm.encoder).toBe('lexical');

@@ -71,7 +71,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 
 /** Why the default store cannot be used here, or null when it can. */
 function unavailable(): string | null {
-  if (!cacheStorage()) return 'the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data)';
+  if (!cacheStorage()) return 'the Cache API is not available here (it needs a secure context: https or localhost)';
   if (typeof crypto === 'undefined' || !crypto.subtle) return 'WebCrypto is not available here (it needs a secure context) to check cached files';
   return null;
 }
