@@ -31,7 +31,10 @@ afterAll(async () => {
   await isolated?.close();
 });
 
-/** Bytes the browser attributes to the page's engine worker (JavaScript heap and WebAssembly memory). */
+/**
+ * Bytes the browser attributes to the page's engine worker: Chromium's measureUserAgentSpecificMemory() for
+ * its dedicated workers, Firefox's memory reports naming the worker's script (WebAssembly memory included).
+ */
 async function workerBytes(env: BrowserEnv, page: Page): Promise<number> {
   if (env.name === 'firefox') return (await firefoxWorkerMemory(env.browser, 'engine.worker.js')).bytes;
   return page.evaluate(async () => {
@@ -109,7 +112,7 @@ forEachBrowser(
       const first = await startAndRank(page);
       expect(first.encoder).toBe('model');
       const loadedBytes = await workerBytes(env, page);
-      // The worker holds at least the model's weights (in ONNX Runtime's WebAssembly memory).
+      // The worker holds more than the model's weights.
       expect(loadedBytes).toBeGreaterThan(modelBytes);
       expect(engineWorkers(page)).toHaveLength(1);
       console.log(`[memory-release] ${env.name}: the engine worker with the fixture model and 1,000 items ranked: ${(loadedBytes / 2 ** 20).toFixed(1)} MiB (the browser's own attribution)`);

@@ -189,7 +189,7 @@ forEachBrowser('model and runtime files cached between visits', (env) => {
       expect(first.warnings).toEqual([
         {
           code: 'MODEL_CACHE_FAILED',
-          reason: 'the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data): model and runtime files load from the network on every visit',
+          reason: 'the Cache API is not available here (it needs a secure context: https or localhost): model and runtime files load from the network on every visit',
         },
       ]);
       expect(first.ranking.map((r) => r.id)).toHaveLength(3);

@@ -151,7 +151,7 @@ describe('model file cache', () => {
     const cache = createModelFileCache({ groups: [{ prefix: MODEL, version: '' }], onWarning: (w) => warnings.push(w) });
     expect(await cache.read(`${MODEL}config.json`)).toBeUndefined();
     await cache.write(`${MODEL}config.json`, bytes(1));
-    expect(warnings).toEqual(['the Cache API is not available here (it needs a secure context: https or localhost, and an origin that may store data): model and runtime files load from the network on every visit']);
+    expect(warnings).toEqual(['the Cache API is not available here (it needs a secure context: https or localhost): model and runtime files load from the network on every visit']);
   });
 });
 
