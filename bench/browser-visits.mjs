@@ -455,10 +455,16 @@ export async function benchBrowserVisits({ server, model, log, fail, watch, roun
 // ---------------------------------------------------------------------------
 // `npm run bench:visits`: the visits alone
 
+const USAGE = 'usage: npm run bench:visits [-- --runs N] [--mbps M] [--browser chromium|firefox]';
+
 async function main() {
-  const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, mbps: { type: 'string' }, browser: { type: 'string', multiple: true } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, mbps: { type: 'string' }, browser: { type: 'string', multiple: true } } }));
+  } catch (error) {
+    console.error(`bench:visits: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
   const rounds = Number(values.runs);
   const mbps = values.mbps === undefined ? null : Number(values.mbps);
   const browsers = values.browser ?? BROWSERS;
@@ -468,7 +474,7 @@ async function main() {
     ...browsers.filter((b) => !BROWSERS.includes(b)).map((b) => `--browser ${b} (${BROWSERS.join(' or ')})`),
   ].filter(Boolean);
   if (bad.length > 0) {
-    console.error(`bench:visits: ${bad.join(', ')}\nusage: npm run bench:visits [-- --runs N] [--mbps M] [--browser chromium|firefox]`);
+    console.error(`bench:visits: ${bad.join(', ')}\n${USAGE}`);
     process.exit(2);
   }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
