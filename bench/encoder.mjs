@@ -6,8 +6,9 @@
 //   - the same in headless Chromium, through LocalRank's real worker (dist/engine.worker.js);
 //   - LocalRank's worker `embed` against a bare transformers.js pipeline in a worker (same texts, batch 32);
 //   - time to the first (lexical) and first model-backed `rank()` on the ESM build, cold and warm;
-//   - in Chromium and Firefox ESR (bench/browser-visits.mjs): first and second visit to the first model
-//     ranking, and the engine worker's memory after the model loaded and after ranking 10,000 candidates;
+//   - in Chromium and Firefox ESR (bench/browser-visits.mjs, also `npm run bench:visits`): first and second
+//     visit (browser restarted) to the first model ranking with their requests for model and runtime files,
+//     and the engine worker's memory after the model loaded and after ranking 10,000 candidates;
 //   - gzipped sizes of the built files;
 //   - the catalog CLI's (`localrank embed`) items per second on the fixture and, when present, the shared model.
 // Human-readable lines first; the last line of stdout is one JSON object.
@@ -17,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createReport, distIsStale, median } from './measure.mjs';
+import { benchModel, createReport, distIsStale, median } from './measure.mjs';
 import { productTexts } from './texts.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/chromium.mjs';
 import { benchBrowserVisits, browserVisitKeys } from './browser-visits.mjs';
@@ -65,8 +66,9 @@ const result = {
   cli_items_per_s_fixture: null,
   cli_items_per_s_minilm: null,
   // Chromium and Firefox ESR through puppeteer-core (bench/browser-visits.mjs says how memory is measured):
-  // first visit (fresh profile) and second visit (reload, same profile), createLocalRank() -> first rank() by the
-  // model, median of VISITS.rounds; the worker's memory after the model loaded and after ranking VISITS.candidates.
+  // first visit (fresh profile) and second visit (browser restarted, same profile), createLocalRank() -> first
+  // rank() by the model, median of VISITS.rounds, and the requests for model and runtime files of each (most in a
+  // round); the worker's memory after the model loaded and after ranking VISITS.candidates.
   ...Object.fromEntries(['chromium', 'firefox'].flatMap(browserVisitKeys).map((k) => [k, null])),
 };
 const VISITS = { rounds: 3, candidates: 10_000 };
@@ -80,11 +82,8 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
-const SHARED_MODEL_DIR = resolve(ROOT, '../shared/models');
-const useShared = existsSync(join(SHARED_MODEL_DIR, 'localrank-minilm-distilled/onnx/model_quantized.onnx'));
-const MODEL = useShared
-  ? { id: 'localrank-minilm-distilled', dir: SHARED_MODEL_DIR, urlPrefix: '/shared-models/', label: 'localrank-minilm-distilled (q8, ../shared/models; 4-layer BERT, hidden 256)' }
-  : { id: 'localrank-tiny-bert', dir: join(ROOT, 'test/fixtures/models'), urlPrefix: '/models/', label: 'localrank-tiny-bert (q8, committed fixture test/fixtures/models; 2-layer BERT, hidden 64)' };
+const MODEL = benchModel(ROOT);
+const useShared = MODEL.shared;
 result.model = MODEL.label;
 
 const started = performance.now();
@@ -185,7 +184,7 @@ log();
 log('== CLI: localrank embed (dist/cli.js, onnxruntime-node, q8, float32 output) ==');
 {
   const cliModels = [['fixture', join(ROOT, 'test/fixtures/models/localrank-tiny-bert')]];
-  if (useShared) cliModels.push(['minilm', join(SHARED_MODEL_DIR, 'localrank-minilm-distilled')]);
+  if (useShared) cliModels.push(['minilm', join(MODEL.dir, 'localrank-minilm-distilled')]);
   else log('(../shared/models/localrank-minilm-distilled not found: cli_items_per_s_minilm not measured)');
   const cliDir = mkdtempSync(join(tmpdir(), 'localrank-bench-cli-'));
   try {
@@ -505,11 +504,11 @@ if (startServer) {
 log();
 log('== network ==');
 if (browser) {
-  // Requests of the puppeteer-driven pages (5b) are in the same list, on the same server.
-  const allowed = (u) => u.startsWith(`${server.url}/`) || /^(blob:|data:)/.test(u);
+  // Requests of the puppeteer-driven pages (5b) are in the same list, to the server or its proxy (the link).
+  const allowed = (u) => u.startsWith('http://127.0.0.1:') || /^(blob:|data:)/.test(u);
   const off = [...new Set(requests.filter((u) => !allowed(u)))];
   result.all_requests_local = off.length === 0 && nodeOffHost.length === 0;
-  log(`${requests.length} browser requests (pages and workers); ${off.length === 0 ? `all to ${server.url}` : `NOT local: ${off.join(', ')}`}`);
+  log(`${requests.length} browser requests (pages and workers); ${off.length === 0 ? `all to 127.0.0.1 (the server and the visits' link)` : `NOT local: ${off.join(', ')}`}`);
   log(`Node children: ${nodeOffHost.length === 0 ? 'no network requests (model read from disk)' : `requests: ${nodeOffHost.join(', ')}`}`);
   if (pageProblems.length > 0) {
     log(`page problems (${pageProblems.length}):`);

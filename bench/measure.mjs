@@ -1,6 +1,6 @@
-// Timing helpers shared by the Node children and the orchestrator.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Timing helpers and the model choice shared by the benchmarks.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export function median(values) {
   const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -61,4 +61,15 @@ export function distIsStale(root) {
     return t;
   };
   return Math.max(newest(join(root, 'src')), newest(join(root, 'workers'))) > statSync(join(root, 'dist', 'engine.worker.js')).mtimeMs;
+}
+
+/**
+ * The model the encoder benchmarks load: the shared distilled MiniLM when ../shared/models has it, else the
+ * committed fixture. `urlPrefix` is where scripts/serve.mjs serves its folder.
+ */
+export function benchModel(root) {
+  const sharedDir = resolve(root, '../shared/models');
+  return existsSync(join(sharedDir, 'localrank-minilm-distilled/onnx/model_quantized.onnx'))
+    ? { shared: true, id: 'localrank-minilm-distilled', dir: sharedDir, urlPrefix: '/shared-models/', label: 'localrank-minilm-distilled (q8, ../shared/models; 4-layer BERT, hidden 256)' }
+    : { shared: false, id: 'localrank-tiny-bert', dir: join(root, 'test/fixtures/models'), urlPrefix: '/models/', label: 'localrank-tiny-bert (q8, committed fixture test/fixtures/models; 2-layer BERT, hidden 64)' };
 }
