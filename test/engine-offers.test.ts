@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
 import { assignArm } from '../src/engine/offers/arms.js';
-import { createMemoryStore } from '../src/engine/store/kv.js';
 import type { KeyValueStore } from '../src/engine/store/kv.js';
 import type { Item, LocalRankOptions } from '../src/types.js';
+import { memoryDependencies } from './memory-engine.ts';
 
 const CATALOG: Item[] = [
   { id: 'shoe1', title: 'trail running shoes', category: 'Shoes > Running', brand: 'Stridelab', price: 120 },
@@ -12,17 +12,7 @@ const CATALOG: Item[] = [
 ];
 
 async function engineOver(stores: Map<string, KeyValueStore>, options: LocalRankOptions): Promise<Engine> {
-  const engine = new Engine({
-    openStore: (name) => {
-      let s = stores.get(name);
-      if (!s) stores.set(name, (s = createMemoryStore()));
-      return s;
-    },
-    storageWorks: () => Promise.resolve(true),
-    loadModel: () => Promise.reject(new Error('unused')),
-    deviceEnvironment: () => ({ isNode: true }),
-    now: () => Date.UTC(2026, 0, 15),
-  });
+  const engine = new Engine(memoryDependencies(stores, { now: () => Date.UTC(2026, 0, 15) }));
   await engine.init({ model: false, ...options });
   await engine.upsertItems(CATALOG);
   return engine;

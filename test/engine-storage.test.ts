@@ -4,8 +4,8 @@ import type { EngineDependencies } from '../src/engine/engine.js';
 import { createLexicalEncoder } from '../src/engine/encoder/lexical.js';
 import type { Encoder } from '../src/engine/encoder/types.js';
 import type { KeyValueStore } from '../src/engine/store/kv.js';
-import { createMemoryStore } from '../src/engine/store/kv.js';
 import { inProcessLock } from '../src/engine/store/lock.js';
+import { memoryDependencies } from './memory-engine.ts';
 import type { LocalRankEvents, LocalRankOptions } from '../src/types.js';
 
 const T0 = Date.UTC(2026, 0, 15);
@@ -21,23 +21,17 @@ function world() {
   const stores = new Map<string, KeyValueStore>();
   const lock = inProcessLock();
   const listeners = new Set<() => void>();
-  const deps = (overrides: Partial<EngineDependencies> = {}): EngineDependencies => ({
-    openStore: (name) => {
-      let s = stores.get(name);
-      if (!s) stores.set(name, (s = createMemoryStore()));
-      return s;
-    },
-    storageWorks: () => Promise.resolve(true),
-    createLock: () => lock,
-    broadcast: (_name, onMessage) => {
-      listeners.add(onMessage);
-      return { post: () => listeners.forEach((l) => l !== onMessage && l()), close: () => listeners.delete(onMessage) };
-    },
-    loadModel: () => Promise.resolve(fakeModel()),
-    deviceEnvironment: () => ({ isNode: true }),
-    now: () => T0,
-    ...overrides,
-  });
+  const deps = (overrides: Partial<EngineDependencies> = {}): EngineDependencies =>
+    memoryDependencies(stores, {
+      createLock: () => lock,
+      broadcast: (_name, onMessage) => {
+        listeners.add(onMessage);
+        return { post: () => listeners.forEach((l) => l !== onMessage && l()), close: () => listeners.delete(onMessage) };
+      },
+      loadModel: () => Promise.resolve(fakeModel()),
+      now: () => T0,
+      ...overrides,
+    });
   return { stores, deps };
 }
 

@@ -1,26 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.ts';
 import { MIN_CLICKS, MIN_IMPRESSIONS } from '../src/engine/learning/learner.ts';
-import { createMemoryStore } from '../src/engine/store/kv.ts';
 import type { KeyValueStore } from '../src/engine/store/kv.ts';
 import type { Item, LocalRankOptions, RankOptions, RankResult } from '../src/types.ts';
 import { rejected } from './caught.ts';
+import { memoryDependencies } from './memory-engine.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 async function setup(options: LocalRankOptions = {}, stores = new Map<string, KeyValueStore>()) {
   let now = T0;
-  const engine = new Engine({
-    openStore: (name) => {
-      let s = stores.get(name);
-      if (!s) stores.set(name, (s = createMemoryStore()));
-      return s;
-    },
-    storageWorks: () => Promise.resolve(true),
-    loadModel: () => Promise.reject(new Error('no model here')),
-    deviceEnvironment: () => ({ isNode: true }),
-    now: () => (now += 1000),
-  });
+  const engine = new Engine(memoryDependencies(stores, { now: () => (now += 1000) }));
   await engine.init({ model: false, ...options });
   await engine.upsertItems(ITEMS);
   return { engine, stores };
@@ -161,7 +151,7 @@ describe('the learner in the engine', () => {
       [{ ips: 1 }, 'options.learning.ips'],
       [{ positionBias: 'swaps' }, 'options.learning.positionBias'],
     ] as const) {
-      const engine = new Engine({ openStore: createMemoryStore, storageWorks: () => Promise.resolve(false), loadModel: () => Promise.reject(new Error('none')), deviceEnvironment: () => ({ isNode: true }), now: () => T0 });
+      const engine = new Engine(memoryDependencies(new Map(), { storageWorks: () => Promise.resolve(false), now: () => T0 }));
       expect(await rejected(engine.init({ model: false, learning } as never))).toMatchObject({ code: 'INVALID_ARGUMENT', field });
     }
     const { engine } = await setup();
