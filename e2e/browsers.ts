@@ -9,7 +9,7 @@ import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, Frame, Page } from 'puppeteer-core';
 import { BROWSERS, executableOf, launchOptions } from '../scripts/browsers.mjs';
 import type { BrowserName } from '../scripts/browsers.mjs';
-import { startServer } from '../scripts/serve.mjs';
+import { SHARED_MODELS, startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
 
 export type { Browser, BrowserContext, BrowserName, Frame, Page };
@@ -203,6 +203,9 @@ export function forEachBrowser(
 }
 
 export const FIXTURE_MODEL = 'localrank-tiny-bert';
+
+/** Whether ../shared/models holds the distilled MiniLM the model-quality tests use. */
+export const hasSharedModel = existsSync(join(SHARED_MODELS, 'localrank-minilm-distilled/onnx/model_quantized.onnx'));
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,5 @@
 import { expect, it } from 'vitest';
-import { hasSharedModel } from './harness.js';
-import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, offHost, startEsm, waitForEvent } from './browsers.js';
+import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, hasSharedModel, offHost, startEsm, waitForEvent } from './browsers.js';
 
 const SECRET_QUERY = 'zebra-print orthopedic sandals';
 

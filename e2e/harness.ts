@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, chromiumFlags } from '../scripts/chromium.mjs';
-import { SHARED_MODELS, startServer } from '../scripts/serve.mjs';
+import { startServer } from '../scripts/serve.mjs';
 import type { RouteHandler, RunningServer } from '../scripts/serve.mjs';
 
 export interface BrowserOptions {
@@ -51,9 +50,7 @@ export function watch(context: BrowserContext, page: Page): PageLog {
   return log;
 }
 
-export const hasSharedModel = existsSync(join(SHARED_MODELS, 'localrank-minilm-distilled/onnx/model_quantized.onnx'));
-
-export const FIXTURE_MODEL = 'localrank-tiny-bert';
+export { FIXTURE_MODEL, hasSharedModel } from './browsers.js';
 
 /** Opens the ESM test page and starts LocalRank with the given options. */
 export async function startEsm(page: Page, server: RunningServer, options: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,5 @@
 import { expect, it } from 'vitest';
-import { hasSharedModel } from './harness.js';
-import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, offHost, startEsm, waitForEvent } from './browsers.js';
+import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, hasSharedModel, offHost, startEsm, waitForEvent } from './browsers.js';
 
 const brands = ['Stridelab', 'Paceline', 'Ridgeway'];
 const RUNNING = Array.from({ length: 9 }, (_, i) => ({
