@@ -609,6 +609,70 @@ describe('client: giving the worker memory back when the page is frozen', () => 
   });
 });
 
+describe('client: leaving the page (pagehide, and pageshow from the back-forward cache)', () => {
+  /** Stand-ins for the page's window (pagehide, pageshow) and its document (which makes the host a page's). */
+  let win: EventTarget;
+  const global = globalThis as { document?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
+  const pagehide = (persisted: boolean): void => void win.dispatchEvent(Object.assign(new Event('pagehide'), { persisted }));
+  const pageshow = (): void => void win.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+  beforeEach(() => {
+    win = new EventTarget();
+    global.document = new EventTarget();
+    global.addEventListener = win.addEventListener.bind(win);
+    global.removeEventListener = win.removeEventListener.bind(win);
+  });
+  afterEach(() => {
+    delete global.document;
+    delete global.addEventListener;
+    delete global.removeEventListener;
+  });
+
+  it('terminates the worker with calls in flight; they run again on a new worker when the page is shown, the batch under its id, and nothing is reported', async () => {
+    const h = harness((e) => (e.index === 0 ? { track: () => never(), rank: () => never() } : {}));
+    const { lr, errors } = start(h);
+    await lr.ready;
+    await lr.upsertItems([{ id: 'a', title: 'A' }]);
+    const tracked = lr.track({ type: 'click', itemId: 'a' });
+    const ranked = lr.rank(['a']);
+    await vi.waitFor(() => expect(h.engine(0).calls).toEqual(['init', 'upsertItems', 'track', 'rank']), WAIT);
+
+    pagehide(true);
+    expect(h.worker(0).terminate).toHaveBeenCalledTimes(1);
+    // Hidden: nothing starts, and later calls wait too.
+    const later = lr.profile();
+    await sleep(50);
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+
+    pageshow();
+    await expect(tracked).resolves.toEqual({ accepted: 1, rejected: [] });
+    expect((await ranked).items.map((i) => i.id)).toEqual(['a']);
+    await expect(later).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+    expect(h.engine(1).upserts).toEqual([[{ id: 'a', title: 'A' }]]);
+    expect(h.engine(1).tracks.map((t) => t.batchId)).toEqual(h.engine(0).tracks.map((t) => t.batchId));
+    expect(errors).toEqual([]);
+  });
+
+  it('an unloaded page (persisted false) starts nothing again; a profile in memory keeps its worker; destroy() while hidden rejects waiting calls', async () => {
+    const h = harness();
+    const { lr } = start(h);
+    await lr.ready;
+    const memory = harness();
+    const inMemory = start(memory, { model: false, storage: 'memory' }).lr;
+    await inMemory.ready;
+    pagehide(false);
+    expect(h.worker(0).terminate).toHaveBeenCalledTimes(1);
+    expect(memory.worker(0).terminate).not.toHaveBeenCalled();
+    const waiting = lr.profile();
+    await sleep(50);
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    await lr.destroy();
+    await expect(waiting).rejects.toMatchObject({ code: 'DESTROYED' });
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    await expect(inMemory.profile()).resolves.toEqual(PROFILE);
+  });
+});
+
 describe('worker host regressions', () => {
   it('a crash before the first worker finished init does not leave ready or calls hanging (regression)', async () => {
     const h = harness((engine) => (engine.index === 0 ? { init: () => never() } : {}));

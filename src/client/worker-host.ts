@@ -78,7 +78,12 @@ export class WorkerHost {
   /** The worker was let go to give its memory back; the next call starts a new one. */
   private released = false;
   private readonly lifecycle: LifecycleTarget | undefined;
+  private readonly window: LifecycleTarget | undefined;
+  /** Set from `pagehide` to `pageshow`: calls wait for `shown`, then start a new worker. */
+  private hidden: { shown: Promise<void>; show(): void } | null = null;
   private readonly onFreeze = (): void => void this.release();
+  private readonly onPageHide = (): void => this.hide();
+  private readonly onPageShow = (): void => this.show();
   readonly ready: Promise<void>;
 
   constructor(
@@ -95,6 +100,9 @@ export class WorkerHost {
     // the worker's memory (the model's runtime, the item index) is given back then.
     this.lifecycle = (globalThis as { document?: LifecycleTarget }).document;
     this.lifecycle?.addEventListener?.('freeze', this.onFreeze);
+    this.window = this.lifecycle ? (globalThis as Partial<LifecycleTarget> as LifecycleTarget) : undefined;
+    this.window?.addEventListener?.('pagehide', this.onPageHide);
+    this.window?.addEventListener?.('pageshow', this.onPageShow);
     const first = this.start();
     // `ready` follows whichever worker comes up: a crash during the first start waits for the restart.
     this.ready = first.catch((error: unknown) => {
@@ -205,6 +213,8 @@ export class WorkerHost {
     const old = this.live;
     const relaunching: Promise<void> = (async () => {
       if (waitForCalls) await this.settled();
+      while (this.hidden) await this.hidden.shown;
+      if (this.destroyed) return;
       old?.api[releaseProxy]();
       old?.worker.terminate();
       await this.start().catch((error: unknown) => {
@@ -238,6 +248,49 @@ export class WorkerHost {
     return true;
   }
 
+  /**
+   * The page is left (`pagehide`): unloaded, or put in the back-forward cache, from where it may come
+   * back. The worker is terminated now, with the calls in flight, which run again on a new worker if
+   * the page is shown again (track batches carry ids: none is stored twice). Chromium 156 crashed the
+   * renderer process about one navigation in eight when a page went into the back-forward cache while
+   * its worker was still storing events (V8: "Invoke in DisallowJavascriptExecutionScope"), taking the
+   * tab's next page with it; a click's event is in the tab's journal (src/dom/durable-track.ts), so the
+   * next page stores it. A profile that lives in the worker's memory only keeps its worker.
+   */
+  private hide(): void {
+    if (this.destroyed || this.hidden || this.volatileProfile || this.workerKind === 'none') return;
+    let show = (): void => undefined;
+    const shown = new Promise<void>((resolve) => (show = resolve));
+    this.hidden = { shown, show };
+    const live = this.live;
+    if (!live) return;
+    this.live = null;
+    this.released = true;
+    live.api[releaseProxy]();
+    live.worker.terminate();
+    live.kill(new LocalRankError('WORKER_CRASHED', 'The page was left during this call'));
+  }
+
+  private show(): void {
+    const hidden = this.hidden;
+    this.hidden = null;
+    hidden?.show();
+  }
+
+  /** Waits until a worker can take calls: the page shown, restarts done, a released worker started again. */
+  private async available(): Promise<void> {
+    for (;;) {
+      if (this.destroyed) return;
+      if (this.hidden) await this.hidden.shown;
+      else if (this.restarting) await this.restarting;
+      else if (this.released) {
+        // Calls wait for the new worker as for a restart.
+        this.released = false;
+        this.relaunch(false);
+      } else return;
+    }
+  }
+
   private settled(): Promise<void> {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
@@ -255,12 +308,8 @@ export class WorkerHost {
   async call<T>(run: (api: Remote<EngineApi>) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
-      if (this.released && !this.restarting) {
-        // Started again after release(): calls wait for it as for a restart.
-        this.released = false;
-        this.relaunch(false);
-      }
-      while (this.restarting) await this.restarting;
+      await this.available();
+      if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
       const live = this.live;
       if (!live) throw new LocalRankError('WORKER_UNAVAILABLE', 'The engine worker is not running');
       this.inFlight++;
@@ -279,6 +328,9 @@ export class WorkerHost {
     if (this.destroyed) return;
     this.destroyed = true;
     this.lifecycle?.removeEventListener?.('freeze', this.onFreeze);
+    this.window?.removeEventListener?.('pagehide', this.onPageHide);
+    this.window?.removeEventListener?.('pageshow', this.onPageShow);
+    this.show();
     const live = this.live;
     this.live = null;
     if (!live) return;
