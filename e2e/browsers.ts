@@ -231,17 +231,21 @@ export async function waitForEvent(target: Page | Frame, type: string, predicate
 }
 
 /**
- * The ESM test page records main-thread long tasks from its first script; none may exceed 50 ms. Firefox has
- * no Long Tasks API (PerformanceObserver.supportedEntryTypes lacks 'longtask'), so there the check is only
- * that this is still so: the day Firefox gains it, this fails and the check is turned on.
+ * The ESM test page records, from its first script, each script of its own origin (its code and LocalRank's)
+ * that ran longer than 50 ms in one go on the main thread; there may be none. Scripts, not whole tasks: a task
+ * stretched by a busy 2-core machine, or the harness's own calls into the page, said nothing about LocalRank and
+ * failed CI (a 128 ms task during a worker restart). Firefox has no Long Animation Frames API
+ * (PerformanceObserver.supportedEntryTypes lacks 'long-animation-frame'), so there the check is only that this is
+ * still so: the day Firefox gains it, this fails and the check is turned on.
  */
-export async function expectNoLongTasks(page: Page, name: BrowserName): Promise<void> {
-  const { supported, durations } = await page.evaluate(() => ({
-    supported: PerformanceObserver.supportedEntryTypes.includes('longtask'),
-    durations: (window as unknown as { __longTasks?: number[] }).__longTasks ?? [],
+export async function expectNoLongScripts(page: Page, name: BrowserName): Promise<void> {
+  const { supported, scripts } = await page.evaluate(() => ({
+    supported: PerformanceObserver.supportedEntryTypes.includes('long-animation-frame'),
+    scripts: (window as unknown as { __longScripts?: string[] }).__longScripts ?? null,
   }));
-  expect(supported, `long-task timing in ${name}`).toBe(name === 'chromium');
-  expect(durations.filter((d) => d > 50)).toEqual([]);
+  expect(supported, `long-animation-frame timing in ${name}`).toBe(name === 'chromium');
+  expect(scripts, 'the page records long scripts (as e2e/pages/esm.html does)').not.toBeNull();
+  expect(scripts).toEqual([]);
 }
 
 /** Requests that left `server` (blob: URLs are in-memory, such as ORT's wasm glue). */

@@ -72,8 +72,10 @@ forEachBrowser('script tag driven by markup (same origin)', (env) => {
     expect(before).toHaveLength(3);
     expect(before[0]!.category).not.toMatch(/^Kitchen/);
 
-    // Each click follows the link (a full page load) right away, before LocalRank could answer.
+    // Each click follows the link (a full page load) right away, before LocalRank could answer it. The slot is
+    // rendered first: its items move the grid down, and a click aimed before that lands beside the link.
     for (const id of ['kettle', 'pan']) {
+      await waitForRendered(page, '#for-you');
       await Promise.all([page.waitForNavigation(), page.click(`#grid [data-lr-item="${id}"] a`)]);
     }
     await waitForRendered(page, '#for-you');
@@ -331,6 +333,7 @@ forEachBrowser('script tag driven by markup (same origin)', (env) => {
 
     // Then the person clicks running shoes in the shop and comes back.
     await page.goto(`${env.server.url}/e2e/pages/cms-shop.html`);
+    await waitForRendered(page, '#for-you'); // before the slot's items move the grid down
     await Promise.all([page.waitForNavigation(), page.click('#grid [data-lr-item="trail"] a')]);
     await page.goto(`${env.server.url}/e2e/pages/cms-product.html`);
     for (const slot of ['#recent', '#more']) await page.waitForSelector(`${slot}[data-lr-rendered]`);

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { FIXTURE_MODELS } from '../scripts/serve.mjs';
 import type { RouteHandler } from '../scripts/serve.mjs';
-import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, startEsm, waitForEvent } from './browsers.js';
+import { FIXTURE_MODEL, expectNoLongScripts, forEachBrowser, startEsm, waitForEvent } from './browsers.js';
 
 /**
  * A model whose config claims 512 positions while the weights have 64: the
@@ -103,7 +103,7 @@ forEachBrowser('failures degrade, never break the page', (env) => {
     await page.waitForFunction(() => (window as any).__events.filter((e: any) => e.type === 'encoder' && e.payload.kind === 'model').length >= 2, { timeout: 60_000 });
     const afterRestart = await page.evaluate(() => (window as any).lr.rank(['knife-1', 'shoe-2']));
     expect(afterRestart.encoder.kind).toBe('model');
-    await expectNoLongTasks(page, env.name);
+    await expectNoLongScripts(page, env.name);
     expect(log.pageErrors).toEqual([]);
     await close();
   });

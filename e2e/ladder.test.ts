@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../scripts/serve.mjs';
 import type { RunningServer } from '../scripts/serve.mjs';
 import type { EnvironmentReport } from '../src/types.js';
-import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, launchBrowser, waitForEvent, watch } from './browsers.js';
+import { FIXTURE_MODEL, expectNoLongScripts, forEachBrowser, launchBrowser, waitForEvent, watch } from './browsers.js';
 import type { Browser, BrowserEnv, Page, PageLog } from './browsers.js';
 
 // Every response carries this policy: inline scripts and WebAssembly allowed, workers forbidden.
@@ -120,7 +120,7 @@ const reporting = (gb: number): string => `Object.defineProperty(Navigator.proto
 
 forEachBrowser('capability ladder', (env) => {
   describe('no worker: the engine runs on the page, in idle slices', () => {
-    it('npm build without a Worker global: the main-thread path, lexical encoder, its code loaded only now, no long task', async () => {
+    it('npm build without a Worker global: the main-thread path, lexical encoder, its code loaded only now, no long script', async () => {
       const { page, log, close } = await esmPage(env, env.server.url, 'delete window.Worker;');
       expect(await page.evaluate(() => typeof (window as any).Worker)).toBe('undefined');
       const outcome = await rankAfterViews(page, { namespace: 'ladder-no-worker', model: MODEL });
@@ -138,7 +138,7 @@ forEachBrowser('capability ladder', (env) => {
       expect(log.requests.some((u) => /\/dist\/engine-api-[\w-]+\.js$/.test(u))).toBe(true);
       expect(log.requests.filter((u) => u.includes('engine.worker'))).toEqual([]);
       expect(modelRequests(log)).toEqual([]);
-      await expectNoLongTasks(page, env.name);
+      await expectNoLongScripts(page, env.name);
       expectOnlyOwnRequests(log, env.server.url);
       await close();
     });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { FIXTURE_MODEL, expectNoLongTasks, forEachBrowser, hasSharedModel, offHost, startEsm, waitForEvent } from './browsers.js';
+import { FIXTURE_MODEL, expectNoLongScripts, forEachBrowser, hasSharedModel, offHost, startEsm, waitForEvent } from './browsers.js';
 
 const brands = ['Stridelab', 'Paceline', 'Ridgeway'];
 const RUNNING = Array.from({ length: 9 }, (_, i) => ({
@@ -73,7 +73,7 @@ forEachBrowser('ranking in the browser', (env) => {
     const named = (result.reasons as Array<{ kind: string; itemId?: string }>).filter((r) => r.kind === 'similar_to_history').map((r) => r.itemId);
     expect(named.length).toBeGreaterThan(0);
     expect(named.every((id) => HISTORY.includes(id!))).toBe(true);
-    await expectNoLongTasks(page, env.name);
+    await expectNoLongScripts(page, env.name);
     expect(log.pageErrors).toEqual([]);
     await close();
   });
