@@ -653,6 +653,22 @@ describe('client: leaving the page (pagehide, and pageshow from the back-forward
     expect(errors).toEqual([]);
   });
 
+  it('a page left while a restart waits for its calls starts one new worker when shown, not two', async () => {
+    const h = harness((e) => (e.index === 0 ? { profile: () => never() } : {}));
+    const { lr } = start(h);
+    await lr.ready;
+    const inFlight = lr.profile();
+    await vi.waitFor(() => expect(h.engine(0).calls).toContain('profile'), WAIT);
+    await h.engine(0).emit!('error', { code: 'INFERENCE_FAILED', message: 'Inference failed' });
+    pagehide(true);
+    await sleep(30);
+    expect(h.spawn).toHaveBeenCalledTimes(1);
+    pageshow();
+    await expect(inFlight).resolves.toEqual(PROFILE);
+    await expect(lr.profile()).resolves.toEqual(PROFILE);
+    expect(h.spawn).toHaveBeenCalledTimes(2);
+  });
+
   it('an unloaded page (persisted false) starts nothing again; a profile in memory keeps its worker; destroy() while hidden rejects waiting calls', async () => {
     const h = harness();
     const { lr } = start(h);

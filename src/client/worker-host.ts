@@ -215,8 +215,12 @@ export class WorkerHost {
       if (waitForCalls) await this.settled();
       while (this.hidden) await this.hidden.shown;
       if (this.destroyed) return;
-      old?.api[releaseProxy]();
-      old?.worker.terminate();
+      // This start also serves a worker let go meanwhile (the page was left during a restart): that one is gone already.
+      this.released = false;
+      if (old && this.live === old) {
+        old.api[releaseProxy]();
+        old.worker.terminate();
+      }
       await this.start().catch((error: unknown) => {
         // A crash was reported by the error listener already (and restarts again).
         if (!isCrash(error)) this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
@@ -252,7 +256,7 @@ export class WorkerHost {
    * The page is left (`pagehide`): unloaded, or put in the back-forward cache, from where it may come
    * back. The worker is terminated now, with the calls in flight, which run again on a new worker if
    * the page is shown again (track batches carry ids: none is stored twice). Chromium 156 crashed the
-   * renderer process about one navigation in eight when a page went into the back-forward cache while
+   * renderer process about one click in eight when a page went into the back-forward cache while
    * its worker was still storing events (V8: "Invoke in DisallowJavascriptExecutionScope"), taking the
    * tab's next page with it; a click's event is in the tab's journal (src/dom/durable-track.ts), so the
    * next page stores it. A profile that lives in the worker's memory only keeps its worker.
