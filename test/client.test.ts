@@ -142,7 +142,12 @@ function harness(behaviour: Behaviour = () => ({})) {
 }
 
 function start(h: ReturnType<typeof harness>, options: LocalRankOptions = { model: false }, runtimeUrl?: string) {
-  const lr = createLocalRankWith({ spawn: h.spawn, worker: 'module' }, options, runtimeUrl);
+  return startWith({ spawn: h.spawn, worker: 'module' }, options, runtimeUrl);
+}
+
+/** An instance started the way `launch` says, with the error events it emits. */
+function startWith(launch: EngineLaunch, options: LocalRankOptions = { model: false }, runtimeUrl?: string) {
+  const lr = createLocalRankWith(launch, options, runtimeUrl);
   const errors: LocalRankErrorInfo[] = [];
   lr.on('error', (e) => errors.push(e));
   return { lr, errors };
@@ -746,9 +751,7 @@ describe('client: the engine on the page where no worker starts', () => {
 
   it('a Worker constructor that throws: the engine starts on the page, which is told why; no error event', async () => {
     const page = pageHarness();
-    const lr = createLocalRankWith({ spawn: noWorker, worker: 'module', onPage: page.onPage }, { model: false });
-    const errors: LocalRankErrorInfo[] = [];
-    lr.on('error', (e) => errors.push(e));
+    const { lr, errors } = startWith({ spawn: noWorker, worker: 'module', onPage: page.onPage });
     await expect(lr.ready).resolves.toBeUndefined();
     expect(page.onPage).toHaveBeenCalledTimes(1);
     expect(page.engines[0]!.initFacts).toMatchObject({ worker: 'none', workerError: 'the Worker constructor threw: Worker is not defined' });
@@ -762,9 +765,7 @@ describe('client: the engine on the page where no worker starts', () => {
   it('a worker whose error event comes before its first message (blocked by a CSP) is not restarted: the page takes over, once', async () => {
     const h = harness();
     const page = pageHarness();
-    const lr = createLocalRankWith({ spawn: h.spawn, worker: 'classic', onPage: page.onPage }, { model: false });
-    const errors: LocalRankErrorInfo[] = [];
-    lr.on('error', (e) => errors.push(e));
+    const { lr, errors } = startWith({ spawn: h.spawn, worker: 'classic', onPage: page.onPage });
     h.worker(0).dispatchEvent(new Event('error', { cancelable: true })); // what Chromium fires: no message
     await expect(lr.ready).resolves.toBeUndefined();
     expect(h.spawn).toHaveBeenCalledTimes(1);
@@ -777,9 +778,7 @@ describe('client: the engine on the page where no worker starts', () => {
   it('a worker that started and then crashes is restarted as a worker, and the page engine is not loaded', async () => {
     const h = harness();
     const page = pageHarness();
-    const lr = createLocalRankWith({ spawn: h.spawn, worker: 'module', onPage: page.onPage }, { model: false });
-    const errors: LocalRankErrorInfo[] = [];
-    lr.on('error', (e) => errors.push(e));
+    const { lr, errors } = startWith({ spawn: h.spawn, worker: 'module', onPage: page.onPage });
     await lr.ready;
     expect(h.engine(0).initFacts).toMatchObject({ worker: 'module' });
     expect(h.engine(0).initFacts!.workerError).toBeUndefined();
@@ -792,9 +791,7 @@ describe('client: the engine on the page where no worker starts', () => {
 
   it('a page engine that cannot be loaded stops LocalRank with WORKER_UNAVAILABLE at once (no restarts)', async () => {
     const onPage = vi.fn(() => startEngineOnPage(() => Promise.reject(new TypeError('Failed to fetch dynamically imported module: https://cdn.example/localrank.page-engine.js'))));
-    const lr = createLocalRankWith({ spawn: noWorker, worker: 'classic', onPage }, { model: false });
-    const errors: LocalRankErrorInfo[] = [];
-    lr.on('error', (e) => errors.push(e));
+    const { lr, errors } = startWith({ spawn: noWorker, worker: 'classic', onPage });
     const error = await rejected(lr.ready);
     expect(error.code).toBe('WORKER_UNAVAILABLE');
     expect(errors).toEqual([{ code: 'WORKER_UNAVAILABLE', message: expect.stringContaining('Failed to fetch dynamically imported module') }]);

@@ -41,6 +41,12 @@ interface Live {
   kill(error: LocalRankError): void;
 }
 
+/** Ends a worker: its proxy released, its thread terminated. */
+function stop(live: Live): void {
+  live.api[releaseProxy]();
+  live.worker.terminate();
+}
+
 const isCrash = (error: unknown): boolean => error instanceof LocalRankError && error.code === 'WORKER_CRASHED';
 
 /** Degraded storage after which the profile may live in the worker's memory only: that worker is never let go. */
@@ -100,7 +106,7 @@ export class WorkerHost {
     // the worker's memory (the model's runtime, the item index) is given back then.
     this.lifecycle = (globalThis as { document?: LifecycleTarget }).document;
     this.lifecycle?.addEventListener?.('freeze', this.onFreeze);
-    this.window = this.lifecycle ? (globalThis as Partial<LifecycleTarget> as LifecycleTarget) : undefined;
+    this.window = this.lifecycle ? (globalThis as unknown as LifecycleTarget) : undefined;
     this.window?.addEventListener?.('pagehide', this.onPageHide);
     this.window?.addEventListener?.('pageshow', this.onPageShow);
     const first = this.start();
@@ -217,10 +223,7 @@ export class WorkerHost {
       if (this.destroyed) return;
       // This start also serves a worker let go meanwhile (the page was left during a restart): that one is gone already.
       this.released = false;
-      if (old && this.live === old) {
-        old.api[releaseProxy]();
-        old.worker.terminate();
-      }
+      if (old && this.live === old) stop(old);
       await this.start().catch((error: unknown) => {
         // A crash was reported by the error listener already (and restarts again).
         if (!isCrash(error)) this.emitter.emit('error', toLocalRankError(error, 'WORKER_UNAVAILABLE').toJSON());
@@ -245,11 +248,15 @@ export class WorkerHost {
   private release(): boolean {
     const live = this.live;
     if (!live || this.destroyed || this.restarting || this.inFlight > 0 || this.volatileProfile || !this.everStarted || this.workerKind === 'none') return false;
+    this.letGo(live);
+    return true;
+  }
+
+  /** Ends the live worker for now; the next call starts a new one. */
+  private letGo(live: Live): void {
     this.live = null;
     this.released = true;
-    live.api[releaseProxy]();
-    live.worker.terminate();
-    return true;
+    stop(live);
   }
 
   /**
@@ -268,10 +275,7 @@ export class WorkerHost {
     this.hidden = { shown, show };
     const live = this.live;
     if (!live) return;
-    this.live = null;
-    this.released = true;
-    live.api[releaseProxy]();
-    live.worker.terminate();
+    this.letGo(live);
     live.kill(new LocalRankError('WORKER_CRASHED', 'The page was left during this call'));
   }
 
@@ -311,7 +315,6 @@ export class WorkerHost {
    */
   async call<T>(run: (api: Remote<EngineApi>) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
       await this.available();
       if (this.destroyed) throw new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed');
       const live = this.live;
@@ -339,8 +342,7 @@ export class WorkerHost {
     this.live = null;
     if (!live) return;
     await Promise.race([live.api.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    live.api[releaseProxy]();
-    live.worker.terminate();
+    stop(live);
     live.kill(new LocalRankError('DESTROYED', 'This LocalRank instance was destroyed'));
   }
 }
