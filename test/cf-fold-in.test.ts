@@ -95,6 +95,13 @@ describe('fold-in (implicit-feedback closed form)', () => {
       [2, 1],
       [300, 1],
     ]);
+    // Replaced by a factor of the right length, or removed: no longer reported.
+    f.set(1, [0, 1, 0]);
+    expect([...f.ignoredLengths(Int32Array.from([0, 1, 2]))]).toEqual([[300, 1]]);
+    f.set(2, undefined);
+    expect(f.ignoredLengths(Int32Array.from([0, 1, 2])).size).toBe(0);
+    f.set(3, [1]);
+    expect([...f.ignoredLengths(Int32Array.from([3]))]).toEqual([[1, 1]]);
   });
 
   it('returns null without a positive interaction, and Cholesky rejects a matrix that is not positive definite', () => {

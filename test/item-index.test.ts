@@ -10,21 +10,57 @@ const newIndex = (): ItemIndex => {
 };
 
 describe('ItemIndex', () => {
-  it('catalogSlot finds only the catalogue object for an id, not another snapshot of it', () => {
+  it('catalogSlots finds only the catalogue object for an id, not another snapshot of it', () => {
     const index = newIndex();
+    const catalogSlot = (id: string): number | undefined => {
+      const slot = index.catalogSlots([id])[0]!;
+      return slot >= 0 ? slot : undefined;
+    };
     const hosted: Item = { id: 'a', title: 'Hosted' };
     const slot = index.slotOf(hosted, true);
-    expect(index.catalogSlot('a')).toBe(slot);
-    expect(index.catalogSlot('missing')).toBeUndefined();
+    expect(catalogSlot('a')).toBe(slot);
+    expect(catalogSlot('missing')).toBeUndefined();
     // Visiting the same object again keeps the mark; another object for the id replaces the item and drops it.
     expect(index.slotOf(hosted)).toBe(slot);
-    expect(index.catalogSlot('a')).toBe(slot);
+    expect(catalogSlot('a')).toBe(slot);
     const snapshot: Item = { id: 'a', title: 'Snapshot from the event log' };
     expect(index.slotOf(snapshot)).toBe(slot);
-    expect(index.catalogSlot('a')).toBeUndefined();
+    expect(catalogSlot('a')).toBeUndefined();
     expect(index.item(slot)).toBe(snapshot);
     index.slotOf(hosted, true);
-    expect(index.catalogSlot('a')).toBe(slot);
+    expect(catalogSlot('a')).toBe(slot);
+  });
+
+  it('catalogSlots resolves a candidate list in order, -1 for unknown ids and for values that are not ids', () => {
+    const index = newIndex();
+    const items: Item[] = Array.from({ length: 300 }, (_, i) => ({ id: `sku-${i}`, title: `item ${i}` }));
+    items.forEach((item) => index.slotOf(item, true));
+    index.slotOf({ id: 'logged', title: 'from the event log' });
+    const slots = index.catalogSlots(['sku-299', 'nope', 'sku-0', 'logged', 42, { id: 'sku-1' }]);
+    expect(Array.from(slots)).toEqual([index.slotOf(items[299]!), -1, index.slotOf(items[0]!), -1, -1, -1]);
+  });
+
+  it('keeps each encoder space’s vectors apart, forgets a space made again with another length, and drops the oldest past 31 spaces', () => {
+    const index = newIndex();
+    const items: Item[] = Array.from({ length: 3 }, (_, i) => ({ id: `i${i}`, title: `item ${i}` }));
+    const slots = index.slotsOf(items);
+    const put = (encoder: string, dim: number, value: number) => slots.forEach((slot) => index.setVector(encoder, dim, slot, new Float32Array(dim).fill(value)));
+    put('model:a', 4, 1);
+    put('model:b', 4, 2);
+    expect(index.missingVectors('model:a', 4, slots)).toEqual([]);
+    expect(index.vector('model:b', 4, slots[1]!)).toEqual(new Float32Array(4).fill(2));
+    // Another length for the same id: a new space; the other space keeps its vectors.
+    expect(index.missingVectors('model:a', 8, slots)).toEqual([0, 1, 2]);
+    expect(index.missingVectors('model:b', 4, slots)).toEqual([]);
+    // 31 spaces at most: making a 32nd drops the oldest (model:b, as model:a was made again after it).
+    for (let k = 0; k < 29; k++) put(`model:c${k}`, 4, k);
+    expect(index.missingVectors('model:b', 4, slots)).toEqual([]);
+    expect(index.missingVectors('model:c29', 4, slots)).toEqual([0, 1, 2]); // in model:b's place, none of its vectors
+    put('model:c29', 4, 29);
+    expect(index.missingVectors('model:c0', 4, slots)).toEqual([]);
+    expect(index.missingVectors('model:c28', 4, slots)).toEqual([]);
+    expect(index.vector('model:c28', 4, slots[2]!)).toEqual(new Float32Array(4).fill(28));
+    expect(index.missingVectors('model:b', 4, slots)).toEqual([0, 1, 2]);
   });
 
   it('foreignVectors lists the items whose precomputed vector another encoder (or another length) made', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScoringInput, SpaceInput } from '../src/engine/rank.js';
 import { blendSpaces, DEFAULT_WEIGHTS, explainer, MIN_SPREAD, scoreCandidates, SESSION_SHARE } from '../src/engine/rank.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import { normalCdf, sparsify, toRows } from '../src/engine/ranking/scores.js';
+import { normalCdf, probeDots, sparsify, toRows } from '../src/engine/ranking/scores.js';
 import type { Item } from '../src/types.js';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
@@ -168,7 +168,8 @@ describe('explainer: reasons are true', () => {
   const interests = history.map((h) => ({ vector: h.vector, strength: h.weight }));
   const scored = scoreCandidates(input(cands, [space(rows, { interests })]));
   const unit = toRows(rows, 2).rows;
-  const explain = explainer({ candidates: cands, scored, history, vectorOf: (i) => unit[i]!, seen: new Set(), shown: () => false });
+  const historyCosines = (i: number) => probeDots({ rows: [unit[i]!], dim: 2 }, history.map((h) => h.vector));
+  const explain = explainer({ candidates: cands, scored, history, historyCosines, seen: new Set(), shown: () => false });
 
   it('names the history item with the largest weight × cosine', () => {
     // i0: shoe 1 × 0.995 vs knife 3 × 0.0995; i2: shoe 0.71 vs knife 2.1.

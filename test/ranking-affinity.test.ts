@@ -68,7 +68,7 @@ describe('affinityScorer over the item index columns', () => {
     const slots = index.slotsOf(items);
     const tagged: Item = { id: 't', title: 't', category: 'Shoes > Running', tags: ['trail'], price: 120 };
     const score = affinityScorer(profile([[runShoe, 2], [tagged, 1], [{ id: 'k', title: 'k', category: 'Kitchen', brand: 'Edgeworks' }, -1]]), T, config)!;
-    const { values, best } = score.slots(slots, index.affinityColumns(slots));
+    const { values, best } = score.candidates(index.affinityColumns(slots));
     slots.forEach((slot, i) => {
       const single = score(index.affinityKeys(slot));
       expect(values[i]).toBeCloseTo(single.value, 12);

@@ -9,9 +9,12 @@ import {
   strongestContributor,
 } from '../src/engine/ranking/explain.js';
 import { mulberry32 } from '../src/engine/ranking/random.js';
-import { toRows } from '../src/engine/ranking/scores.js';
+import { probeDots, toRows } from '../src/engine/ranking/scores.js';
 
 const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
+/** The candidate's cosine with each history entry, as ranking computes them for the returned items. */
+const cosines = (candidate: Float32Array, history: readonly HistoryVector[]): Float64Array =>
+  probeDots({ rows: [candidate], dim: candidate.length }, history.map((h) => h.vector));
 const entry = (itemId: string, weight: number, vector: Float32Array, verb = 'viewed'): HistoryVector => ({ itemId, title: `Title ${itemId}`, weight, verb, vector });
 
 describe('strongestContributor (hand-computed)', () => {
@@ -24,29 +27,30 @@ describe('strongestContributor (hand-computed)', () => {
   ];
 
   it('names the largest weight × cosine, with its share of the positive total', () => {
-    const c = strongestContributor(candidate, history)!;
+    const c = strongestContributor(cosines(candidate, history), history)!;
     expect(c.index).toBe(1);
     expect(c.contribution).toBeCloseTo(1.8, 6);
     expect(c.cosine).toBeCloseTo(0.6, 6);
     expect(c.share).toBeCloseTo(1.8 / 2.8, 6);
-    expect(historyReason(candidate, history)).toEqual({ kind: 'similar_to_history', text: 'Because you bought Title b', itemId: 'b' });
+    expect(historyReason(cosines(candidate, history), history)).toEqual({ kind: 'similar_to_history', text: 'Because you bought Title b', itemId: 'b' });
   });
 
   it('gives no reason below the cosine floor (default 0.3)', () => {
     const h = [entry('x', 10, f32(0.2, Math.sqrt(1 - 0.04)))];
-    expect(strongestContributor(candidate, h)).toBeNull();
-    expect(strongestContributor(candidate, h, { minCosine: 0.1 })?.index).toBe(0);
+    expect(strongestContributor(cosines(candidate, h), h)).toBeNull();
+    expect(strongestContributor(cosines(candidate, h), h, { minCosine: 0.1 })?.index).toBe(0);
   });
 
   it('gives no reason when the best is one of many equal minor causes (default share 0.1)', () => {
     const h = Array.from({ length: 20 }, (_, i) => entry(`e${i}`, 1, f32(1, 0)));
-    expect(strongestContributor(candidate, h)).toBeNull(); // share 1/20
-    expect(strongestContributor(candidate, h, { minShare: 0 })?.index).toBe(0); // ties: the earlier entry
+    expect(strongestContributor(cosines(candidate, h), h)).toBeNull(); // share 1/20
+    expect(strongestContributor(cosines(candidate, h), h, { minShare: 0 })?.index).toBe(0); // ties: the earlier entry
   });
 
   it('nothing positive: null', () => {
-    expect(strongestContributor(candidate, [entry('n', 2, f32(-1, 0)), entry('z', 0, f32(1, 0))])).toBeNull();
-    expect(strongestContributor(candidate, [])).toBeNull();
+    const negativeOrZero = [entry('n', 2, f32(-1, 0)), entry('z', 0, f32(1, 0))];
+    expect(strongestContributor(cosines(candidate, negativeOrZero), negativeOrZero)).toBeNull();
+    expect(strongestContributor(cosines(candidate, []), [])).toBeNull();
   });
 });
 
@@ -72,14 +76,14 @@ describe('strongestContributor names exactly the max contributor (random cases)'
       values.forEach((v, i) => {
         if (v.value > 0 && (best < 0 || v.value > values[best]!.value)) best = i;
       });
-      const loose = strongestContributor(candidate, history, { minCosine: -1, minShare: 0 });
+      const loose = strongestContributor(cosines(candidate, history), history, { minCosine: -1, minShare: 0 });
       expect(loose?.index ?? -1).toBe(best);
       if (best >= 0) expect(loose!.contribution).toBeCloseTo(values[best]!.value, 9);
       // With the default thresholds: either that same item, or nothing.
-      const strict = strongestContributor(candidate, history);
+      const strict = strongestContributor(cosines(candidate, history), history);
       if (strict) {
         expect(strict.index).toBe(best);
-        expect(historyReason(candidate, history)!.itemId).toBe(`h${best}`);
+        expect(historyReason(cosines(candidate, history), history)!.itemId).toBe(`h${best}`);
         named++;
       } else {
         withheld++;

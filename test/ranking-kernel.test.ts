@@ -26,7 +26,12 @@ function filledStore(rng: Rng, rows: number, dim: number, simd = true): { store:
 
 /** Sparse random rows (about a quarter of the entries non-zero) written into a store in CSR form. */
 function sparseRows(rng: Rng, rows: number, dim: number, simd = true) {
-  const dense = Array.from({ length: rows }, () => Float32Array.from({ length: dim }, () => (rng() < 0.25 ? rng() * 2 - 1 : 0)));
+  return csrStore(Array.from({ length: rows }, () => Float32Array.from({ length: dim }, () => (rng() < 0.25 ? rng() * 2 - 1 : 0))), simd);
+}
+
+/** The rows in a SparseStore that grows as they come (CSR, in order). */
+function csrStore(dense: Float32Array[], simd = true) {
+  const rows = dense.length;
   const store = new SparseStore(4, { simd });
   const start = new Int32Array(rows);
   const length = new Int32Array(rows);
@@ -65,11 +70,14 @@ describe('VectorStore', () => {
       for (let probeCount = 1; probeCount <= 10; probeCount++) {
         const probes = randomVector(rng, probeCount * dim);
         const result = store.rowsAgainstProbes(offsets, probes, probeCount, dim)!;
-        expect(result.stride).toBe(probeCount);
-        expect(result.cos.length).toBe(offsets.length * probeCount);
+        // Padded to blocks of 4 probes; the padding columns are 0.
+        const stride = Math.ceil(probeCount / 4) * 4;
+        expect(result.stride).toBe(stride);
+        expect(result.cos.length).toBe(offsets.length * stride);
         const data = store.data;
         offsets.forEach((o, i) => {
-          for (let j = 0; j < probeCount; j++) expect(result.cos[i * probeCount + j]).toBeCloseTo(dot(data, o, probes, j * dim, dim), 4);
+          for (let j = 0; j < probeCount; j++) expect(result.cos[i * stride + j]).toBeCloseTo(dot(data, o, probes, j * dim, dim), 4);
+          for (let j = probeCount; j < stride; j++) expect(result.cos[i * stride + j]).toBe(0);
         });
       }
       expect(store.rowsAgainstProbes(offsets, new Float32Array(0), 0, dim)).toBeNull();
@@ -94,7 +102,7 @@ describe('VectorStore', () => {
     const many = Int32Array.from({ length: 200_000 }, (_, i) => offsets[i % 4]!);
     const probes = randomVector(rng, dim);
     const result = store.rowsAgainstProbes(many, probes, 1, dim)!;
-    expect(result.cos[199_999]).toBeCloseTo(dot(before, offsets[3]!, probes, 0, dim), 4);
+    expect(result.cos[199_999 * result.stride]).toBeCloseTo(dot(before, offsets[3]!, probes, 0, dim), 4);
     expect(Array.from(store.data.subarray(0, before.length))).toEqual(Array.from(before));
   });
 });
@@ -112,6 +120,23 @@ describe('SparseStore', () => {
       dense.forEach((v, i) => {
         for (let j = 0; j < probeCount; j++) expect(result.cos[i * result.stride + j]).toBeCloseTo(dot(v, 0, probes, j * dim, dim), 4);
         for (let j = probeCount; j < result.stride; j++) expect(result.cos[i * result.stride + j]).toBe(0);
+      });
+    }
+  });
+
+  it('sparse kernel pairs rows of any lengths: odd counts, empty rows, a full row beside a short one', () => {
+    const rng = mulberry32(8);
+    const dim = 32;
+    for (const rows of [1, 2, 3, 7]) {
+      const dense = Array.from({ length: rows }, (_, i) =>
+        Float32Array.from({ length: dim }, () => (i === 0 ? 0 : i === 2 ? rng() * 2 - 1 : rng() < 0.1 ? rng() * 2 - 1 : 0)),
+      );
+      const { store, start, length } = csrStore(dense);
+      const probes = randomVector(rng, 5 * dim);
+      const result = store.rowsAgainstProbes(start, length, probes, 5, dim)!;
+      expect(result.cos.length).toBe(rows * 8);
+      dense.forEach((v, i) => {
+        for (let j = 0; j < 5; j++) expect(result.cos[i * 8 + j]).toBeCloseTo(dot(v, 0, probes, j * dim, dim), 4);
       });
     }
   });

@@ -45,8 +45,8 @@ import { createLdpReport, validateEpsilon } from './privacy/randomized-response.
 import { topListedCategory } from './summary/describe.js';
 import { affinityKeysOf, affinityScorer, newKeyIds } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
-import type { DenseGather } from './ranking/scores.js';
-import { densify, sparsify } from './ranking/scores.js';
+import type { CandidateRows, DenseGather } from './ranking/scores.js';
+import { densify, pickRows, probeDots, sparsify } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
 import { foldIn } from './learning/fold-in.js';
 import { itemText } from './item-text.js';
@@ -551,14 +551,15 @@ export class Engine {
   private resolveCandidates(raw: unknown): CandidatePool {
     const list = validateArray(raw, 'candidates', MAX_CANDIDATES);
     const items = new Array<Item>(list.length);
-    const slots = new Int32Array(list.length);
+    const slots = this.index.catalogSlots(list);
     list.forEach((c: Candidate | unknown, i) => {
-      if (typeof c === 'string') {
-        const slot = this.index.catalogSlot(c);
-        const item = slot !== undefined ? this.index.item(slot) : this.knownItem(c);
+      if (slots[i]! >= 0) {
+        items[i] = this.index.item(slots[i]!);
+      } else if (typeof c === 'string') {
+        const item = this.knownItem(c);
         if (!item) throw new LocalRankError('UNKNOWN_ITEM', `candidates[${i}] "${c}" is not a known item`, `candidates[${i}]`);
         items[i] = item;
-        slots[i] = slot ?? this.index.slotOf(item);
+        slots[i] = this.index.slotOf(item);
       } else {
         const item = validateItem(c, `candidates[${i}]`);
         items[i] = item;
@@ -671,11 +672,16 @@ export class Engine {
       }
     }
     const order = explored ? explored.order : greedy.subarray(0, k);
+    const history = await this.historyFor(encoder, now);
+    // The returned items against the history in one batch (the kernel's, where the rows have one).
+    const servingRows: CandidateRows = modelRows ? { dense: modelRows, dim } : { csr: lexicalRows, dim };
+    const historyDots = probeDots(pickRows(servingRows, order), history.map((h) => h.vector));
+    const position = new Map(Array.from(order, (i, p) => [i, p]));
     const explain = explainer({
       candidates: kept,
       scored,
-      history: await this.historyFor(encoder, now),
-      vectorOf: rowOf,
+      history,
+      historyCosines: (i) => historyDots.subarray(position.get(i)! * history.length, (position.get(i)! + 1) * history.length),
       seen: summary.seen,
       shown: (id) => (summary.negatives.get(id)?.exposure.w ?? 0) > 0,
       ...(anchor ? { anchor } : {}),
@@ -749,7 +755,7 @@ export class Engine {
       candidates: kept,
       popularity: this.index.popularityOf(slots),
       spaces,
-      affinity: affinity ? affinity.slots(slots, this.index.affinityColumns(slots)) : null,
+      affinity: affinity ? affinity.candidates(this.index.affinityColumns(slots)) : null,
       negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,

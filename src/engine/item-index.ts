@@ -4,38 +4,34 @@ import type { DenseGather, SparseGather, SparseRow } from './ranking/scores.js';
 import { SparseStore, VectorStore } from './ranking/vector-store.js';
 import { normalizeInPlace } from './vector.js';
 import { CfFactors } from './learning/cf-factors.js';
+import { IdTable } from './id-table.js';
+import { BAND, BRAND, CATALOGUED, CATEGORY, INVERSE_NORM, KEYS_NOT_READ, LEX_LENGTH, LEX_START, NORM_AT, POPULARITY, SlotRecords, TAGS, VECTOR_SPACES, VECTOR_TAG } from './slot-records.js';
 import { DocumentFrequencies, inverseWeightedNorm } from './ranking/idf.js';
 
 /**
  * The items ranking reads, by slot: their text, popularity, affinity keys,
- * sparse lexical vector and unit vectors per encoder, each kind in one contiguous typed
- * array. Ranking 10,000 candidates then costs one Map lookup per id and
- * reads arrays, instead of walking a few objects per candidate scattered
- * over the heap (which cost more than the arithmetic).
+ * sparse lexical vector and unit vectors per encoder, the vectors of each kind
+ * in one contiguous typed array and the numbers in one record per slot
+ * (see slot-records.ts). Ranking 10,000 candidates then costs one id-table
+ * lookup per id and reads arrays, instead of walking a few objects per
+ * candidate scattered over the heap (which cost more than the arithmetic).
  *
  * A slot is reused when an item is upserted again (its derived data is
  * dropped and recomputed on demand). Space of replaced lexical rows is
  * reclaimed by compacting when it exceeds the live rows.
  */
 export class ItemIndex {
-  private readonly slotById = new Map<string, number>();
+  private readonly slotById = new IdTable();
   private items: Item[] = [];
   private texts: string[] = [];
   private keys: Array<AffinityKeys | undefined> = [];
-  /** The keys' interned ids per slot, so a ranking reads typed arrays instead of one keys object per candidate. */
-  private keyColumns = { category: new Int32Array(256).fill(KEYS_NOT_READ), brand: new Int32Array(256), band: new Int32Array(256), tags: new Uint8Array(256) };
-  /** Per slot, the number of the precomputed vector's encoder id and length (-1: none), for a quick "made by this encoder?" check. */
-  private vectorTag = new Int32Array(256).fill(-1);
+  /** Each slot's numbers: catalogue flag, lexical row, affinity key ids (so a ranking reads no keys object per candidate), vector tags, popularity. */
+  private readonly records = new SlotRecords(256);
+  /** Numbers for the precomputed vectors' encoder ids and lengths, for a quick "made by this encoder?" check. */
   private readonly vectorTagIds = new Map<string, number>();
-  private popularity = new Float64Array(256);
-  private catalogued = new Uint8Array(256);
-  /** Lexical rows in CSR form: slot i's non-zeros are at [lexStart[i], lexStart[i] + lexLength[i]); lexLength -1: not computed. */
-  private lexStart = new Int32Array(256);
-  private lexLength = new Int32Array(256).fill(-1);
+  /** Lexical rows in CSR form: slot i's non-zeros are at [LEX_START, LEX_START + LEX_LENGTH) of its record. */
   private readonly lex = new SparseStore(4096);
-  /** Per slot: 1 / the IDF-weighted norm of its lexical row, valid where normAt equals normGeneration. */
-  private inverseNorm = new Float64Array(256);
-  private normAt = new Int32Array(256);
+  /** Which record values of INVERSE_NORM are current (see {@link inverseWeightedNorms}). */
   private normGeneration = 1;
   private normWeights: Float32Array | null = null;
   private lexUsed = 0;
@@ -75,12 +71,12 @@ export class ItemIndex {
   /**
    * The item's slot, adding it or taking in a changed one (a different object
    * for the same id). `fromCatalog` marks the host's catalogue item for the id
-   * (see {@link catalogSlot}); the mark stays while the slot holds that object.
+   * (see {@link catalogSlots}); the mark stays while the slot holds that object.
    */
   slotOf(item: Item, fromCatalog = false): number {
     const known = this.slotById.get(item.id);
     if (known !== undefined && this.items[known] === item) {
-      if (fromCatalog) this.catalogued[known] = 1;
+      if (fromCatalog) this.records.setInt(known, CATALOGUED, 1);
       return known;
     }
     const slot = known ?? this.items.length;
@@ -94,10 +90,11 @@ export class ItemIndex {
     this.items[slot] = item;
     this.texts[slot] = this.textOf(item);
     this.keys[slot] = undefined;
-    this.keyColumns.category[slot] = KEYS_NOT_READ;
-    this.popularity[slot] = item.popularity ?? 0;
-    this.catalogued[slot] = fromCatalog ? 1 : 0;
-    this.vectorTag[slot] = item.vector ? this.vectorTagId(item.vector.encoder, item.vector.values.length) : -1;
+    const records = this.records;
+    records.setInt(slot, CATEGORY, KEYS_NOT_READ);
+    records.setFloat(slot, POPULARITY, item.popularity ?? 0);
+    records.setInt(slot, CATALOGUED, fromCatalog ? 1 : 0);
+    records.setInt(slot, VECTOR_TAG, item.vector ? this.vectorTagId(item.vector.encoder, item.vector.values.length) : -1);
     this.cf.set(slot, item.cfVector);
     return slot;
   }
@@ -111,21 +108,31 @@ export class ItemIndex {
     const slot = this.slotOf(item, true);
     const old = from.slotById.get(item.id);
     if (old === undefined || from.items[old] !== item) return slot;
-    const n = from.lexLength[old]!;
-    if (n >= 0 && this.lexLength[slot]! < 0) {
-      const at = from.lexStart[old]!;
+    const n = from.records.int(old, LEX_LENGTH);
+    if (n >= 0 && this.records.int(slot, LEX_LENGTH) < 0) {
+      const at = from.records.int(old, LEX_START);
       this.setLexical(slot, { index: from.lex.indices.subarray(at, at + n), value: from.lex.values.subarray(at, at + n) });
     }
     for (const [id, space] of from.spaces) {
-      if (space.has[old]) this.setVector(id, space.dim, slot, space.store.data.subarray(old * space.dim, (old + 1) * space.dim));
+      if (from.hasVector(space, old)) this.setVector(id, space.dim, slot, space.store.data.subarray(old * space.dim, (old + 1) * space.dim));
     }
     return slot;
   }
 
-  /** The slot of the catalogue item with this id, if the index holds it (one Map lookup). */
-  catalogSlot(id: string): number | undefined {
-    const slot = this.slotById.get(id);
-    return slot !== undefined && this.catalogued[slot] === 1 ? slot : undefined;
+  /**
+   * The slot of each id's catalogue item, -1 where the index holds none (not
+   * a string, unknown, or only another object for the id, such as a snapshot
+   * from the event log). In two passes, ids then records, so that the cache
+   * misses of different ids overlap.
+   */
+  catalogSlots(ids: readonly unknown[]): Int32Array {
+    const out = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      out[i] = typeof id === 'string' ? (this.slotById.get(id) ?? -1) : -1;
+    }
+    for (let i = 0; i < out.length; i++) if (out[i]! >= 0 && this.records.int(out[i]!, CATALOGUED) !== 1) out[i] = -1;
+    return out;
   }
 
   item(slot: number): Item {
@@ -141,26 +148,35 @@ export class ItemIndex {
     let keys = this.keys[slot];
     if (!keys) {
       keys = this.keys[slot] = this.keysOf(this.items[slot]!);
-      const columns = this.keyColumns;
-      columns.category[slot] = keys.categoryId;
-      columns.brand[slot] = keys.brandId;
-      columns.band[slot] = keys.bandId;
-      columns.tags[slot] = keys.tags.length > 0 ? 1 : 0;
+      const records = this.records;
+      records.setInt(slot, CATEGORY, keys.categoryId);
+      records.setInt(slot, BRAND, keys.brandId);
+      records.setInt(slot, BAND, keys.bandId);
+      records.setInt(slot, TAGS, keys.tags.length > 0 ? 1 : 0);
     }
     return keys;
   }
 
-  /** The affinity keys' ids of every slot, read for these slots first (arrays indexed by slot; see {@link AffinityColumns}). */
+  /** The slots' affinity key ids, in their order (see {@link AffinityColumns}). */
   affinityColumns(slots: Int32Array): AffinityColumns {
-    const columns = this.keyColumns;
-    for (let i = 0; i < slots.length; i++) if (columns.category[slots[i]!] === KEYS_NOT_READ) this.affinityKeys(slots[i]!);
-    return { ...columns, keys: (slot) => this.affinityKeys(slot) };
+    const n = slots.length;
+    const columns = { category: new Int32Array(n), brand: new Int32Array(n), band: new Int32Array(n), tags: new Uint8Array(n), keys: (i: number) => this.affinityKeys(slots[i]!) };
+    const records = this.records;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      if (records.int(slot, CATEGORY) === KEYS_NOT_READ) this.affinityKeys(slot);
+      columns.category[i] = records.int(slot, CATEGORY);
+      columns.brand[i] = records.int(slot, BRAND);
+      columns.band[i] = records.int(slot, BAND);
+      columns.tags[i] = records.int(slot, TAGS);
+    }
+    return columns;
   }
 
   /** Popularity of the slots, in their order (0 when absent). */
   popularityOf(slots: Int32Array): Float64Array {
     const out = new Float64Array(slots.length);
-    for (let i = 0; i < slots.length; i++) out[i] = this.popularity[slots[i]!]!;
+    for (let i = 0; i < slots.length; i++) out[i] = this.records.float(slots[i]!, POPULARITY);
     return out;
   }
 
@@ -171,7 +187,7 @@ export class ItemIndex {
   /** Indices (into `slots`) whose lexical row is not computed yet. */
   missingLexical(slots: Int32Array): number[] {
     const out: number[] = [];
-    for (let i = 0; i < slots.length; i++) if (this.lexLength[slots[i]!]! < 0) out.push(i);
+    for (let i = 0; i < slots.length; i++) if (this.records.int(slots[i]!, LEX_LENGTH) < 0) out.push(i);
     return out;
   }
 
@@ -181,8 +197,8 @@ export class ItemIndex {
     if (this.lexUsed + n > this.lex.size) this.reserveLexical(n);
     this.lex.indices.set(row.index, this.lexUsed);
     this.lex.values.set(row.value, this.lexUsed);
-    this.lexStart[slot] = this.lexUsed;
-    this.lexLength[slot] = n;
+    this.records.setInt(slot, LEX_START, this.lexUsed);
+    this.records.setInt(slot, LEX_LENGTH, n);
     this.lexUsed += n;
     this.lexLive += n;
     this.lexicalFrequencies.add(row.index);
@@ -190,12 +206,12 @@ export class ItemIndex {
 
   /** Forgets the slot's lexical row, if it has one (its space is reclaimed by a later compaction). */
   private dropLexical(slot: number): void {
-    const n = this.lexLength[slot]!;
+    const n = this.records.int(slot, LEX_LENGTH);
     if (n < 0) return;
-    const at = this.lexStart[slot]!;
+    const at = this.records.int(slot, LEX_START);
     this.lexicalFrequencies.remove(this.lex.indices.subarray(at, at + n));
     this.lexLive -= n;
-    this.lexLength[slot] = -1;
+    this.records.setInt(slot, LEX_LENGTH, -1);
   }
 
   /** The slots' lexical rows as CSR views (every slot must have one). */
@@ -204,8 +220,8 @@ export class ItemIndex {
     const length = new Int32Array(slots.length);
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
-      start[i] = this.lexStart[s]!;
-      length[i] = this.lexLength[s]!;
+      start[i] = this.records.int(s, LEX_START);
+      length[i] = this.records.int(s, LEX_LENGTH);
     }
     const lex = this.lex;
     const termWeights = this.lexicalFrequencies.weights();
@@ -238,13 +254,14 @@ export class ItemIndex {
     const out = new Float64Array(slots.length);
     const indices = this.lex.indices;
     const values = this.lex.values;
+    const records = this.records;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
-      if (this.normAt[s] !== this.normGeneration) {
-        this.inverseNorm[s] = inverseWeightedNorm(indices, values, this.lexStart[s]!, this.lexLength[s]!, w);
-        this.normAt[s] = this.normGeneration;
+      if (records.int(s, NORM_AT) !== this.normGeneration) {
+        records.setFloat(s, INVERSE_NORM, inverseWeightedNorm(indices, values, records.int(s, LEX_START), records.int(s, LEX_LENGTH), w));
+        records.setInt(s, NORM_AT, this.normGeneration);
       }
-      out[i] = this.inverseNorm[s]!;
+      out[i] = records.float(s, INVERSE_NORM);
     }
     return out;
   }
@@ -263,7 +280,7 @@ export class ItemIndex {
     const out: number[] = [];
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
-      if (space.has[s]) continue;
+      if (this.hasVector(space, s)) continue;
       const v = this.items[s]!.vector;
       if (v !== undefined && v.encoder === encoderId && v.values.length === dim) this.setVector(encoderId, dim, s, normalizeInPlace(Float32Array.from(v.values)));
       else out.push(i);
@@ -274,7 +291,7 @@ export class ItemIndex {
   setVector(encoderId: string, dim: number, slot: number, vector: Float32Array): void {
     const space = this.space(encoderId, dim);
     space.store.data.set(vector, slot * dim);
-    space.has[slot] = 1;
+    this.records.setInt(slot, VECTOR_SPACES, this.records.int(slot, VECTOR_SPACES) | space.bit);
   }
 
   /** The slots' vectors as offsets into the space's store (every slot must have one). */
@@ -297,7 +314,7 @@ export class ItemIndex {
     const want = this.vectorTagId(encoderId, dim);
     const out: Item[] = [];
     for (let i = 0; i < slots.length; i++) {
-      const tag = this.vectorTag[slots[i]!]!;
+      const tag = this.records.int(slots[i]!, VECTOR_TAG);
       if (tag !== -1 && tag !== want) out.push(this.items[slots[i]!]!);
     }
     return out;
@@ -313,55 +330,55 @@ export class ItemIndex {
   /** A copy of one slot's vector, or undefined when not computed. */
   vector(encoderId: string, dim: number, slot: number): Float32Array | undefined {
     const space = this.space(encoderId, dim);
-    return space.has[slot] ? space.store.data.slice(slot * dim, (slot + 1) * dim) : undefined;
+    return this.hasVector(space, slot) ? space.store.data.slice(slot * dim, (slot + 1) * dim) : undefined;
   }
 
   // -------------------------------------------------------------------------
 
+  /**
+   * The encoder's vector space, made on first use. A space's vectors are
+   * flagged in a bit of the slots' records, so an index holds at most
+   * {@link MAX_SPACES} spaces; past that, the least recently made one is dropped
+   * (its vectors are recomputed if its encoder comes back).
+   */
   private space(encoderId: string, dim: number): VectorSpace {
     let space = this.spaces.get(encoderId);
-    if (!space || space.dim !== dim) {
-      const capacity = this.popularity.length;
-      this.spaces.set(encoderId, (space = { dim, store: new VectorStore(capacity * dim), has: new Uint8Array(capacity) }));
+    if (space && space.dim === dim) return space;
+    let bit = space?.bit ?? 0;
+    if (space) this.spaces.delete(encoderId);
+    else if (this.spaces.size === MAX_SPACES) {
+      const [oldest, dropped] = this.spaces.entries().next().value!;
+      this.spaces.delete(oldest);
+      bit = dropped.bit;
+    } else {
+      const used = [...this.spaces.values()].reduce((bits, s) => bits | s.bit, 0);
+      bit = 1;
+      while (used & bit) bit <<= 1;
     }
+    for (let slot = 0; slot < this.items.length; slot++) this.records.setInt(slot, VECTOR_SPACES, this.records.int(slot, VECTOR_SPACES) & ~bit);
+    space = { dim, store: new VectorStore(this.records.capacity * dim), bit };
+    this.spaces.set(encoderId, space);
     return space;
+  }
+
+  private hasVector(space: VectorSpace, slot: number): boolean {
+    return (this.records.int(slot, VECTOR_SPACES) & space.bit) !== 0;
   }
 
   private forgetDerived(slot: number): void {
     this.dropLexical(slot);
-    for (const space of this.spaces.values()) space.has[slot] = 0;
+    this.records.setInt(slot, VECTOR_SPACES, 0);
   }
 
   /** Room for `count` slots in every per-slot array (doubling). */
   private grow(count: number): void {
-    const capacity = this.popularity.length;
+    const capacity = this.records.capacity;
     if (count <= capacity) return;
     let next = capacity;
     while (next < count) next *= 2;
-    const widen = <T extends Float64Array | Int32Array | Uint8Array | Float32Array>(a: T, make: (n: number) => T, fill?: number): T => {
-      const b = make(next);
-      if (fill !== undefined) (b as Int32Array).fill(fill);
-      b.set(a as never);
-      return b;
-    };
-    this.popularity = widen(this.popularity, (n) => new Float64Array(n));
-    this.catalogued = widen(this.catalogued, (n) => new Uint8Array(n));
-    this.vectorTag = widen(this.vectorTag, (n) => new Int32Array(n), -1);
-    this.keyColumns = {
-      category: widen(this.keyColumns.category, (n) => new Int32Array(n), KEYS_NOT_READ),
-      brand: widen(this.keyColumns.brand, (n) => new Int32Array(n)),
-      band: widen(this.keyColumns.band, (n) => new Int32Array(n)),
-      tags: widen(this.keyColumns.tags, (n) => new Uint8Array(n)),
-    };
-    this.lexStart = widen(this.lexStart, (n) => new Int32Array(n));
-    this.inverseNorm = widen(this.inverseNorm, (n) => new Float64Array(n));
-    this.normAt = widen(this.normAt, (n) => new Int32Array(n));
-    this.lexLength = widen(this.lexLength, (n) => new Int32Array(n), -1);
+    this.records.grow(next);
     this.cf.grow(next);
-    for (const space of this.spaces.values()) {
-      space.store.resize(next * space.dim);
-      space.has = widen(space.has, (n) => new Uint8Array(n));
-    }
+    for (const space of this.spaces.values()) space.store.resize(next * space.dim);
   }
 
   /** Room for `extra` more lexical non-zeros: compact when replaced rows waste half the space, else grow (doubling). */
@@ -374,12 +391,12 @@ export class ItemIndex {
       const values = this.lex.values;
       let used = 0;
       for (let s = 0; s < this.items.length; s++) {
-        const n = this.lexLength[s]!;
+        const n = this.records.int(s, LEX_LENGTH);
         if (n < 0) continue;
-        const at = this.lexStart[s]!;
+        const at = this.records.int(s, LEX_START);
         index.set(from.subarray(at, at + n), used);
         value.set(values.subarray(at, at + n), used);
-        this.lexStart[s] = used;
+        this.records.setInt(s, LEX_START, used);
         used += n;
       }
       from.set(index);
@@ -393,11 +410,12 @@ export class ItemIndex {
   }
 }
 
-/** A category id no key has: the slot's keys were not computed yet. */
-const KEYS_NOT_READ = -2;
+/** Vector spaces one index holds at once (one bit each in a slot's record). */
+const MAX_SPACES = 31;
 
 interface VectorSpace {
   dim: number;
   store: VectorStore;
-  has: Uint8Array;
+  /** The space's bit in the records' VECTOR_SPACES. */
+  bit: number;
 }

@@ -200,8 +200,8 @@ export interface ExplainContext {
   scored: Scored;
   /** The person's history in the serving encoder's space (items only). */
   history: readonly HistoryVector[];
-  /** Candidate i's vector in the serving encoder's space. */
-  vectorOf(i: number): Float32Array;
+  /** Candidate i's cosine with each history entry, in the history's order (asked only of the returned candidates). */
+  historyCosines(i: number): ArrayLike<number>;
   seen: ReadonlySet<string>;
   /** Items ever shown to the person (impressions). */
   shown: (itemId: string) => boolean;
@@ -229,7 +229,7 @@ export function explainer(ctx: ExplainContext): (i: number) => { components: Sco
     }
     if ((components.query ?? 0) > 0.5) reasons.push({ kind: 'query_match', text: 'Matches your search' });
     // Named only when that history item is clearly what the score rests on (see ranking/explain.ts).
-    const because = components.content !== undefined ? historyReason(ctx.vectorOf(i), ctx.history) : null;
+    const because = components.content !== undefined ? historyReason(ctx.historyCosines(i), ctx.history) : null;
     if (because) reasons.push(because);
     const best = scored.affinityBest?.(i);
     const interest = best && (components.affinity ?? 0) > 0 ? interestReason([{ label: best.label, value: best.strength }]) : null;

@@ -15,6 +15,8 @@ export class CfFactors {
   private has: Uint8Array;
   /** Per slot: the length of an ignored factor (0: none ignored). */
   private ignored: Int32Array;
+  /** Slots with an ignored factor (so that rankings without any skip reading `ignored`). */
+  private ignoredCount = 0;
   private gramMatrix = new Float64Array(0);
   private count = 0;
 
@@ -46,11 +48,13 @@ export class CfFactors {
       this.has[slot] = 0;
       this.count--;
     }
+    if (this.ignored[slot]! > 0) this.ignoredCount--;
     this.ignored[slot] = 0;
     if (factor === undefined) return;
     if (this.k === 0 && factor.length > 0 && factor.length <= MAX_FACTORS) this.start(factor.length);
     if (factor.length !== this.k) {
       this.ignored[slot] = factor.length;
+      if (factor.length > 0) this.ignoredCount++;
       return;
     }
     for (let d = 0; d < this.k; d++) this.columns[d]![slot] = factor[d]!;
@@ -83,6 +87,7 @@ export class CfFactors {
   /** Lengths of the ignored factors among the slots, with how many of each. */
   ignoredLengths(slots: Int32Array): Map<number, number> {
     const out = new Map<number, number>();
+    if (this.ignoredCount === 0) return out;
     for (let i = 0; i < slots.length; i++) {
       const len = this.ignored[slots[i]!]!;
       if (len > 0) out.set(len, (out.get(len) ?? 0) + 1);

@@ -97,44 +97,44 @@ export function affinityScorer(affinities: Affinities, now: number, config: Summ
     return { value: Math.min(1, Math.max(-1, total)), best: best && best.strength >= MIN_REASON_STRENGTH ? best : null };
   };
 
-  const slots: AffinityScorer['slots'] = (slotList, columns) => {
-    const values = new Float64Array(slotList.length);
+  const candidates: AffinityScorer['candidates'] = (columns) => {
     const { category, brand, band, tags } = columns;
-    for (let i = 0; i < slotList.length; i++) {
-      const slot = slotList[i]!;
+    const values = new Float64Array(category.length);
+    for (let i = 0; i < values.length; i++) {
       let total = 0;
-      const c = category[slot]!;
-      if (c >= 0) total += AFFINITY_KIND_WEIGHTS.category * (byCategory[c] ??= categoryPart(columns.keys(slot).categoryPrefixes)).value;
-      const b = brand[slot]!;
-      if (b >= 0) total += AFFINITY_KIND_WEIGHTS.brand * (byBrand[b] ??= brandPart(columns.keys(slot).brand!)).value;
-      const p = band[slot]!;
-      if (p >= 0 && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[p] ??= relative('price', value('price', columns.keys(slot).band!)));
-      if (tags[slot] === 1) total += tagsValue(columns.keys(slot));
+      const c = category[i]!;
+      if (c >= 0) total += AFFINITY_KIND_WEIGHTS.category * (byCategory[c] ??= categoryPart(columns.keys(i).categoryPrefixes)).value;
+      const b = brand[i]!;
+      if (b >= 0) total += AFFINITY_KIND_WEIGHTS.brand * (byBrand[b] ??= brandPart(columns.keys(i).brand!)).value;
+      const p = band[i]!;
+      if (p >= 0 && max.price > 0) total += AFFINITY_KIND_WEIGHTS.price * (byBand[p] ??= relative('price', value('price', columns.keys(i).band!)));
+      if (tags[i] === 1) total += tagsValue(columns.keys(i));
       values[i] = Math.min(1, Math.max(-1, total));
     }
-    return { values, best: (i) => score(columns.keys(slotList[i]!)).best };
+    return { values, best: (i) => score(columns.keys(i)).best };
   };
-  return Object.assign(score, { slots });
+  return Object.assign(score, { candidates });
 }
 
 /**
  * Scores items' affinity keys for one ranking: called with one item's keys,
- * or over the item index's columns for every candidate at once.
+ * or over the candidates' key ids (the item index's columns) all at once.
  */
 export interface AffinityScorer {
   (keys: AffinityKeys): AffinityScore;
-  /** Each slot's value (as the call gives it) from the index's columns; `best(i)`, the reason's affinity, on demand. */
-  slots(slots: Int32Array, columns: AffinityColumns): { values: Float64Array; best(i: number): AffinityScore['best'] };
+  /** Each candidate's value (as the call gives it) from its key ids; `best(i)`, the reason's affinity, on demand. */
+  candidates(columns: AffinityColumns): { values: Float64Array; best(i: number): AffinityScore['best'] };
 }
 
-/** The item index's affinity key ids by slot (-1 where absent), with the keys themselves for what the ids do not carry. */
+/** The candidates' affinity key ids, candidate i at index i (-1 where absent), with the keys themselves for what the ids do not carry. */
 export interface AffinityColumns {
   category: Int32Array;
   brand: Int32Array;
   band: Int32Array;
   /** 1 where the item has tags (their mean is read from its keys). */
   tags: Uint8Array;
-  keys(slot: number): AffinityKeys;
+  /** Candidate i's keys. */
+  keys(i: number): AffinityKeys;
 }
 
 /** An item's affinity keys, normalised as the summary stores them (the item index keeps them per item). */

@@ -5,7 +5,6 @@
  * decile, an item actually unseen.
  */
 import type { Reason } from '../../types.js';
-import { dot } from '../vector.js';
 
 /** One item of the person's history in the ranking encoder's space. */
 export interface HistoryVector {
@@ -53,9 +52,10 @@ export const DEFAULT_MIN_SHARE = 0.1;
  * the largest positive one (ties: the earlier entry), or null when no entry
  * contributes positively or the largest fails a threshold
  * (`cos >= minCosine` and `contribution >= minShare * total positive contribution`).
- * O(history × dim).
+ * `cosines[j]` is the candidate's cosine with `history[j].vector` (the
+ * caller computes them for all returned items at once; see `probeDots`).
  */
-export function strongestContributor(candidate: Float32Array, history: readonly HistoryVector[], thresholds: ContributionThresholds = {}): Contribution | null {
+export function strongestContributor(cosines: ArrayLike<number>, history: readonly HistoryVector[], thresholds: ContributionThresholds = {}): Contribution | null {
   const minCosine = thresholds.minCosine ?? DEFAULT_MIN_COSINE;
   const minShare = thresholds.minShare ?? DEFAULT_MIN_SHARE;
   let best = -1;
@@ -64,7 +64,7 @@ export function strongestContributor(candidate: Float32Array, history: readonly 
   let total = 0;
   history.forEach((h, j) => {
     if (!(h.weight > 0) || !Number.isFinite(h.weight)) return;
-    const cos = dot(candidate, h.vector);
+    const cos = cosines[j]!;
     const value = h.weight * cos;
     if (!(value > 0)) return;
     total += value;
@@ -80,9 +80,9 @@ export function strongestContributor(candidate: Float32Array, history: readonly 
   return { index: best, contribution: bestValue, cosine: bestCos, share };
 }
 
-/** "Because you viewed Trail Runner 2", naming the strongest contributor; null when none qualifies. */
-export function historyReason(candidate: Float32Array, history: readonly HistoryVector[], thresholds: ContributionThresholds = {}): Reason | null {
-  const c = strongestContributor(candidate, history, thresholds);
+/** "Because you viewed Trail Runner 2", naming the strongest contributor; null when none qualifies. `cosines` as for {@link strongestContributor}. */
+export function historyReason(cosines: ArrayLike<number>, history: readonly HistoryVector[], thresholds: ContributionThresholds = {}): Reason | null {
+  const c = strongestContributor(cosines, history, thresholds);
   if (!c) return null;
   const h = history[c.index]!;
   return { kind: 'similar_to_history', text: `Because you ${h.verb} ${h.title}`, itemId: h.itemId };

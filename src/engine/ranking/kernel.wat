@@ -4,8 +4,9 @@
 ;; All pointers are byte addresses in the imported memory; every row is `dim` f32 (dim a multiple of 4).
 ;;   dense(data, offsets, count, probes, probeCount, dim, out):
 ;;     for i < count: row i starts at data + 4 * offsets[i] (offsets: i32 element offsets)
-;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim
-;; Rows go in pairs and probes in blocks of 4 (each load feeds several running sums), then one at a time.
+;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim;
+;;     probeCount a multiple of 4 (the caller pads with zero probes).
+;; Rows go in pairs and probes in blocks of 4: each load feeds several running sums.
 ;;
 ;;   sparse(values, indices, starts, lengths, count, probesT, blocks, out):
 ;;     sparse rows in CSR form: row i's non-zeros are k in [starts[i], starts[i] + lengths[i]) (i32 arrays),
@@ -13,6 +14,7 @@
 ;;     probes transposed and padded to 4 * blocks columns: probe j's value for dimension t at
 ;;     probesT + 4 * (t * 4 * blocks + j), so one v128 load reads 4 probes of one dimension;
 ;;     out[i * 4 * blocks + j] = row_i · probe_j (the padding columns come out 0).
+;; Rows go in pairs here too: the rows are scattered, and two rows' memory reads overlap.
 (module
   (import "env" "memory" (memory 1))
 
@@ -20,19 +22,6 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
-;; Row · probe, one probe.
-  (func $dot (param $row i32) (param $p i32) (param $bytes i32) (result f32)
-    (local $t i32) (local $a v128)
-    (block $done
-      (loop $dims
-        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
-        (local.set $a
-          (f32x4.add (local.get $a)
-            (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $t))) (v128.load (i32.add (local.get $p) (local.get $t))))))
-        (local.set $t (i32.add (local.get $t) (i32.const 16)))
-        (br $dims)))
-    (call $hsum (local.get $a)))
 
   ;; One row against the 4 consecutive probes from $p: 4 floats at $out.
   (func $dot1x4 (param $row i32) (param $p i32) (param $bytes i32) (param $out i32)
@@ -123,16 +112,6 @@
               (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $blocks)))
-        (block $singles_done
-          (loop $singles
-            (br_if $singles_done (i32.ge_u (local.get $j) (local.get $probeCount)))
-            (local.set $p (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
-            (f32.store (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
-              (call $dot (local.get $rowA) (local.get $p) (local.get $bytes)))
-            (f32.store (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2)))
-              (call $dot (local.get $rowB) (local.get $p) (local.get $bytes)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $singles)))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $pairs)))
     ;; The last row when the count is odd.
@@ -147,52 +126,91 @@
             (call $dot1x4 (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)
               (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
-            (br $blocks)))
-        (block $singles_done
-          (loop $singles
-            (br_if $singles_done (i32.ge_u (local.get $j) (local.get $probeCount)))
-            (f32.store (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
-              (call $dot (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $singles))))))
+            (br $blocks))))))
 
-  ;; One sparse row against a block of 4 transposed probes per non-zero: a splat, a multiply, an add.
+  ;; Non-zeros [$k, $end) of one sparse row against the block of 4 transposed probes at $column, added to $acc.
+  (func $sparseTail (param $values i32) (param $indices i32) (param $k i32) (param $end i32) (param $column i32) (param $rowBytes i32) (param $acc v128) (result v128)
+    (block $done
+      (loop $nz
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.mul
+              (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
+              (v128.load
+                (i32.add (local.get $column)
+                  (i32.mul (i32.load16_u (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 1)))) (local.get $rowBytes)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $nz)))
+    (local.get $acc))
+
+  ;; Sparse rows against blocks of 4 transposed probes: per non-zero a splat, a multiply, an add. Rows go
+  ;; in pairs, their non-zeros interleaved while both have some (two independent chains of adds and of
+  ;; memory reads), then each row's rest. An odd last row pairs with itself (its copy is not stored).
   (func (export "sparse")
     (param $values i32) (param $indices i32) (param $starts i32) (param $lengths i32) (param $count i32)
     (param $probesT i32) (param $blocks i32) (param $out i32)
-    (local $i i32) (local $b i32) (local $k i32) (local $start i32) (local $end i32) (local $rowBytes i32) (local $column i32)
-    (local $o i32) (local $acc v128)
-    ;; Bytes per transposed probe row: 4 * blocks floats.
+    (local $i i32) (local $b i32) (local $rowBytes i32) (local $column i32) (local $common i32)
+    (local $startA i32) (local $endA i32) (local $startB i32) (local $endB i32) (local $kA i32) (local $kB i32)
+    (local $accA v128) (local $accB v128)
+    ;; Bytes per transposed probe row (4 * blocks floats), which is also each row's output size.
     (local.set $rowBytes (i32.shl (local.get $blocks) (i32.const 4)))
-    (local.set $o (local.get $out))
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $count)))
-        (local.set $start (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
-        (local.set $end (i32.add (local.get $start) (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $startA (i32.load (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $endA (i32.add (local.get $startA) (i32.load (i32.add (local.get $lengths) (i32.shl (local.get $i) (i32.const 2))))))
+        ;; Row B: the next row, or row A again when A is the last.
+        (local.set $startB (local.get $startA))
+        (local.set $endB (local.get $endA))
+        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+          (then
+            (local.set $startB (i32.load (i32.add (local.get $starts) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))))
+            (local.set $endB (i32.add (local.get $startB) (i32.load (i32.add (local.get $lengths) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2))))))))
+        (local.set $common (select (i32.sub (local.get $endA) (local.get $startA)) (i32.sub (local.get $endB) (local.get $startB))
+          (i32.lt_u (i32.sub (local.get $endA) (local.get $startA)) (i32.sub (local.get $endB) (local.get $startB)))))
         (local.set $b (i32.const 0))
         (block $blocks_done
           (loop $each_block
             (br_if $blocks_done (i32.ge_u (local.get $b) (local.get $blocks)))
             (local.set $column (i32.add (local.get $probesT) (i32.shl (local.get $b) (i32.const 4))))
-            (local.set $acc (v128.const i32x4 0 0 0 0))
-            (local.set $k (local.get $start))
-            (block $nz_done
-              (loop $nz
-                (br_if $nz_done (i32.ge_u (local.get $k) (local.get $end)))
-                (local.set $acc
-                  (f32x4.add (local.get $acc)
+            (local.set $accA (v128.const i32x4 0 0 0 0))
+            (local.set $accB (v128.const i32x4 0 0 0 0))
+            (local.set $kA (local.get $startA))
+            (local.set $kB (local.get $startB))
+            (block $both_done
+              (loop $both
+                (br_if $both_done (i32.ge_u (local.get $kA) (i32.add (local.get $startA) (local.get $common))))
+                (local.set $accA
+                  (f32x4.add (local.get $accA)
                     (f32x4.mul
-                      (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
+                      (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $kA) (i32.const 2)))))
                       (v128.load
                         (i32.add (local.get $column)
-                          (i32.mul (i32.load16_u (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 1)))) (local.get $rowBytes)))))))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br $nz)))
-            (v128.store (local.get $o) (local.get $acc))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                          (i32.mul (i32.load16_u (i32.add (local.get $indices) (i32.shl (local.get $kA) (i32.const 1)))) (local.get $rowBytes)))))))
+                (local.set $accB
+                  (f32x4.add (local.get $accB)
+                    (f32x4.mul
+                      (f32x4.splat (f32.load (i32.add (local.get $values) (i32.shl (local.get $kB) (i32.const 2)))))
+                      (v128.load
+                        (i32.add (local.get $column)
+                          (i32.mul (i32.load16_u (i32.add (local.get $indices) (i32.shl (local.get $kB) (i32.const 1)))) (local.get $rowBytes)))))))
+                (local.set $kA (i32.add (local.get $kA) (i32.const 1)))
+                (local.set $kB (i32.add (local.get $kB) (i32.const 1)))
+                (br $both)))
+            (local.set $accA (call $sparseTail (local.get $values) (local.get $indices) (local.get $kA) (local.get $endA) (local.get $column) (local.get $rowBytes) (local.get $accA)))
+            (local.set $accB (call $sparseTail (local.get $values) (local.get $indices) (local.get $kB) (local.get $endB) (local.get $column) (local.get $rowBytes) (local.get $accB)))
+            ;; Row i's block b at out + (i * blocks + b) * 16; row i + 1's one row further (written only when it exists).
+            (v128.store
+              (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $blocks)) (local.get $b)) (i32.const 4)))
+              (local.get $accA))
+            (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+              (then
+                (v128.store
+                  (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const 1)) (local.get $blocks)) (local.get $b)) (i32.const 4)))
+                  (local.get $accB))))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $each_block)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $rows))))
 )

@@ -326,6 +326,40 @@ export interface SparseGather {
 /** Candidates' vectors, all of length `dim`: separate dense rows, dense rows in one array, or sparse rows in CSR form. */
 export type CandidateRows = VectorRows | { dense: DenseGather; dim: number } | { csr: SparseGather; dim: number };
 
+/** Rows `which[0]`, `which[1]`, … of `rows`, in that order (views: nothing is copied). */
+export function pickRows(rows: CandidateRows, which: ArrayLike<number>): CandidateRows {
+  const pick = (from: Int32Array): Int32Array => Int32Array.from({ length: which.length }, (_, k) => from[which[k]!]!);
+  if ('rows' in rows) return { rows: Array.from({ length: which.length }, (_, k) => rows.rows[which[k]!]!), dim: rows.dim };
+  if ('dense' in rows) {
+    const dense = rows.dense;
+    return {
+      dense: {
+        get data() {
+          return dense.data;
+        },
+        offsets: pick(dense.offsets),
+        ...(dense.kernel ? { kernel: dense.kernel } : {}),
+      },
+      dim: rows.dim,
+    };
+  }
+  const csr = rows.csr;
+  return {
+    csr: {
+      get index() {
+        return csr.index;
+      },
+      get value() {
+        return csr.value;
+      },
+      start: pick(csr.start),
+      length: pick(csr.length),
+      ...(csr.kernel ? { kernel: csr.kernel } : {}),
+    },
+    dim: rows.dim,
+  };
+}
+
 /** Number of candidates in `rows`. */
 export function rowCount(rows: CandidateRows): number {
   if ('rows' in rows) return rows.rows.length;
@@ -404,14 +438,13 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   const bestInterest = new Int32Array(count).fill(-1);
   const sessionOut = session ? new Float64Array(count) : null;
   const queryOut = query ? new Float64Array(count) : null;
-  let cos: Float32Array | Float64Array = new Float64Array(2 * probeCount);
-  const record = (i: number, o: number): void => {
-    if (rowScale) for (let j = 0; j < probeCount; j++) cos[o + j]! *= rowScale[i]!;
+  const record = (i: number, cos: ProbeCosines, o: number): void => {
+    const scale = rowScale ? rowScale[i]! : 1;
     let best = 0;
     let bestJ = -1;
     let mean = 0;
     for (let j = 0; j < m; j++) {
-      const c = cos[o + j]!;
+      const c = scale * cos[o + j]!;
       mean += share[j]! * c;
       const v = c > 0 ? relative[j]! * c : 0;
       if (v > best) {
@@ -422,21 +455,36 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     interestMax[i] = best;
     interestMean[i] = mean;
     if (bestJ >= 0) bestInterest[i] = original[bestJ]!;
-    if (sessionOut) sessionOut[i] = cos[o + sessionRow]!;
-    if (queryOut) queryOut[i] = cos[o + queryRow]!;
+    if (sessionOut) sessionOut[i] = scale * cos[o + sessionRow]!;
+    if (queryOut) queryOut[i] = scale * cos[o + queryRow]!;
   };
+  if (probeCount > 0) againstProbes(candidates, packed, probeCount, record);
+  return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
+}
+
+/** Dot products of one or two rows with the probes, as the loops below hand them out. */
+type ProbeCosines = ArrayLike<number> & { [i: number]: number };
+
+/**
+ * Every candidate row against the `probeCount` probe rows of `packed` (`dim`
+ * numbers each, row-major): `visit(i, cos, o)` gets row i's dot products at
+ * `cos[o + j]`, in row order. The rows' kernel does the work where they have
+ * one (the item index's SIMD kernels), JavaScript loops otherwise. `cos` is
+ * only valid during the call.
+ */
+function againstProbes(candidates: CandidateRows, packed: Float32Array, probeCount: number, visit: (i: number, cos: ProbeCosines, o: number) => void): void {
+  const dim = candidates.dim;
+  const count = rowCount(candidates);
   const all =
-    probeCount === 0
-      ? null
-      : 'dense' in candidates
-        ? (candidates.dense.kernel?.rowsAgainstProbes(candidates.dense.offsets, packed, probeCount, dim) ?? null)
-        : 'csr' in candidates
-          ? (candidates.csr.kernel?.rowsAgainstProbes(candidates.csr.start, candidates.csr.length, packed, probeCount, dim) ?? null)
-          : null;
+    'dense' in candidates
+      ? (candidates.dense.kernel?.rowsAgainstProbes(candidates.dense.offsets, packed, probeCount, dim) ?? null)
+      : 'csr' in candidates
+        ? (candidates.csr.kernel?.rowsAgainstProbes(candidates.csr.start, candidates.csr.length, packed, probeCount, dim) ?? null)
+        : null;
+  const cos = new Float64Array(2 * probeCount);
   if (all) {
-    cos = all.cos;
-    for (let i = 0; i < count; i++) record(i, i * all.stride);
-  } else if (probeCount > 0 && ('rows' in candidates || 'dense' in candidates)) {
+    for (let i = 0; i < count; i++) visit(i, all.cos, i * all.stride);
+  } else if ('rows' in candidates || 'dense' in candidates) {
     // Row i is data(i) at offset(i): its own array at 0, or the shared array at its offset.
     const rows = 'rows' in candidates ? candidates.rows : null;
     const shared = 'dense' in candidates ? candidates.dense : null;
@@ -446,23 +494,44 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     let i = 0;
     for (; i + 1 < count; i += 2) {
       twoRowsAgainstProbes(data(i), offset(i), data(i + 1), offset(i + 1), packed, probeCount, dim, cos);
-      record(i, 0);
-      record(i + 1, probeCount);
+      visit(i, cos, 0);
+      visit(i + 1, cos, probeCount);
     }
     if (i < count) {
       rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
-      record(i, 0);
+      visit(i, cos, 0);
     }
-  } else if (probeCount > 0 && 'csr' in candidates) {
+  } else {
     const transposed = new Float32Array(probeCount * dim);
     for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * probeCount + j] = packed[j * dim + t]!;
     const { index, value, start, length } = candidates.csr;
     for (let i = 0; i < count; i++) {
       sparseAgainstProbes(index, value, start[i]!, length[i]!, transposed, probeCount, cos);
-      record(i, 0);
+      visit(i, cos, 0);
     }
   }
-  return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
+}
+
+/**
+ * Plain dot products (cosines for unit vectors) of every candidate row with
+ * each probe: row i against probe j at `[i * probes.length + j]`. Throws when
+ * a probe's length differs from `candidates.dim`.
+ */
+export function probeDots(candidates: CandidateRows, probes: readonly Float32Array[]): Float64Array {
+  const dim = candidates.dim;
+  const count = rowCount(candidates);
+  const m = probes.length;
+  const out = new Float64Array(count * m);
+  if (m === 0) return out;
+  const packed = new Float32Array(m * dim);
+  probes.forEach((p, j) => {
+    checkDim(p, dim, 'probes');
+    packed.set(p, j * dim);
+  });
+  againstProbes(candidates, packed, m, (i, cos, o) => {
+    for (let j = 0; j < m; j++) out[i * m + j] = cos[o + j]!;
+  });
+  return out;
 }
 
 /** Probe rows p of `packed` become `D²p / ‖Dp‖` in place (zero when Dp is zero). */

@@ -123,16 +123,21 @@ export class VectorStore {
    */
   rowsAgainstProbes(offsets: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null {
     if (!this.wasm || dim % 4 !== 0 || probeCount === 0) return null;
+    // Zero probes pad the count to blocks of 4: the kernel then reads each row once, with 4 running sums
+    // (one probe at a time, a row's loads wait on a single chain of adds; the extra products are free).
+    const stride = Math.ceil(probeCount / 4) * 4;
     const count = offsets.length;
     const offsetsAt = align16(this.floats * 4);
     const probesAt = align16(offsetsAt + count * 4);
-    const outAt = align16(probesAt + probeCount * dim * 4);
-    if (!this.wasm.reserve(outAt + count * probeCount * 4)) return null;
+    const outAt = align16(probesAt + stride * dim * 4);
+    if (!this.wasm.reserve(outAt + count * stride * 4)) return null;
     const buffer = this.wasm.buffer;
     new Int32Array(buffer, offsetsAt, count).set(offsets);
-    new Float32Array(buffer, probesAt, probeCount * dim).set(probes.subarray(0, probeCount * dim));
-    this.wasm.kernels.dense(0, offsetsAt, count, probesAt, probeCount, dim, outAt);
-    return { cos: new Float32Array(buffer, outAt, count * probeCount), stride: probeCount };
+    const padded = new Float32Array(buffer, probesAt, stride * dim);
+    padded.set(probes.subarray(0, probeCount * dim));
+    padded.fill(0, probeCount * dim);
+    this.wasm.kernels.dense(0, offsetsAt, count, probesAt, stride, dim, outAt);
+    return { cos: new Float32Array(buffer, outAt, count * stride), stride };
   }
 }
 
