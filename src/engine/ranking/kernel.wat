@@ -1,5 +1,5 @@
 ;; Dot products of candidate rows with a few probe rows, 4 floats at a time (WebAssembly SIMD).
-;; Compiled into kernel-wasm.ts by `npm run build:kernel`; see dense-kernel.ts for the caller.
+;; Compiled into kernel-wasm.ts by `npm run build:kernel`; see vector-store.ts for the callers.
 ;;
 ;; All pointers are byte addresses in the imported memory; every row is `dim` f32 (dim a multiple of 4).
 ;;   dense(data, offsets, count, probes, probeCount, dim, out):
