@@ -654,7 +654,7 @@ export class Engine {
     const k = Math.min(options.k ?? kept.length, kept.length);
     const dim = encoder.info.dimension;
     const rowOf = (i: number): Float32Array =>
-      modelRows ? modelRows.store.row(modelRows.rows[i]!) : densify(lexicalRows, i, dim);
+      modelRows ? modelRows.data.subarray(modelRows.offsets[i]!, modelRows.offsets[i]! + dim) : densify(lexicalRows, i, dim);
     const explore = options.explore;
     // Exploration draws from a deeper pool than the k it shows (random pairs only reorder the top k).
     const depth = explore && explore.method !== 'pairs' ? poolSize(k, kept.length) : k;

@@ -114,7 +114,7 @@ export class ItemIndex {
       this.setLexical(slot, { index: from.lex.indices.subarray(at, at + n), value: from.lex.values.subarray(at, at + n) });
     }
     for (const [id, space] of from.spaces) {
-      if (from.hasVector(space, old)) this.copyVector(id, space, old, slot);
+      if (from.hasVector(space, old)) this.setVector(id, space.dim, slot, space.store.data.subarray(old * space.dim, (old + 1) * space.dim));
     }
     return slot;
   }
@@ -290,20 +290,23 @@ export class ItemIndex {
 
   setVector(encoderId: string, dim: number, slot: number, vector: Float32Array): void {
     const space = this.space(encoderId, dim);
-    space.store.setRow(slot, vector);
+    space.store.data.set(vector, slot * dim);
     this.records.setInt(slot, VECTOR_SPACES, this.records.int(slot, VECTOR_SPACES) | space.bit);
   }
 
-  /** Another index's stored vector, as stored (no second quantisation). */
-  private copyVector(encoderId: string, from: VectorSpace, fromSlot: number, slot: number): void {
-    const space = this.space(encoderId, from.dim);
-    space.store.copyRow(slot, from.store, fromSlot);
-    this.records.setInt(slot, VECTOR_SPACES, this.records.int(slot, VECTOR_SPACES) | space.bit);
-  }
-
-  /** The slots' rows in the space's store (every slot must have a vector there). */
+  /** The slots' vectors as offsets into the space's store (every slot must have one). */
   vectorRows(encoderId: string, dim: number, slots: Int32Array): DenseGather {
-    return { rows: slots.slice(), store: this.space(encoderId, dim).store };
+    const { store } = this.space(encoderId, dim);
+    const offsets = new Int32Array(slots.length);
+    for (let i = 0; i < slots.length; i++) offsets[i] = slots[i]! * dim;
+    return {
+      // A getter: the store's array is replaced when its memory grows.
+      get data() {
+        return store.data;
+      },
+      offsets,
+      kernel: store,
+    };
   }
 
   /** The items among the slots that carry a precomputed vector not made by this encoder (or of another length). */
@@ -327,7 +330,7 @@ export class ItemIndex {
   /** A copy of one slot's vector, or undefined when not computed. */
   vector(encoderId: string, dim: number, slot: number): Float32Array | undefined {
     const space = this.space(encoderId, dim);
-    return this.hasVector(space, slot) ? space.store.row(slot) : undefined;
+    return this.hasVector(space, slot) ? space.store.data.slice(slot * dim, (slot + 1) * dim) : undefined;
   }
 
   // -------------------------------------------------------------------------
@@ -353,7 +356,7 @@ export class ItemIndex {
       while (used & bit) bit <<= 1;
     }
     for (let slot = 0; slot < this.items.length; slot++) this.records.setInt(slot, VECTOR_SPACES, this.records.int(slot, VECTOR_SPACES) & ~bit);
-    space = { dim, store: new VectorStore(this.records.capacity, dim), bit };
+    space = { dim, store: new VectorStore(this.records.capacity * dim), bit };
     this.spaces.set(encoderId, space);
     return space;
   }
@@ -375,7 +378,7 @@ export class ItemIndex {
     while (next < count) next *= 2;
     this.records.grow(next);
     this.cf.grow(next);
-    for (const space of this.spaces.values()) space.store.resize(next);
+    for (const space of this.spaces.values()) space.store.resize(next * space.dim);
   }
 
   /** Room for `extra` more lexical non-zeros: compact when replaced rows waste half the space, else grow (doubling). */

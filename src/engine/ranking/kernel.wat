@@ -1,14 +1,11 @@
-;; Dot products of candidate rows with a few probe rows (WebAssembly SIMD): int8 dense rows 16 codes a step,
-;; sparse f32 rows one non-zero a step against 4 probes.
+;; Dot products of candidate rows with a few probe rows, 4 floats at a time (WebAssembly SIMD).
 ;; Compiled into kernel-wasm.ts by `npm run build:kernel`; see vector-store.ts for the callers.
 ;;
-;; All pointers are byte addresses in the imported memory.
-;;   dense(data, rows, count, probes, probeCount, dim, stride, out):
-;;     int8 rows: row r's codes are the `dim` bytes at data + r * stride + 16 (dim a multiple of 16);
-;;     int16 probes: probe j's `dim` values at probes + 2 * j * dim; probeCount a multiple of 4
-;;     (the caller pads with zero probes);
-;;     out[i * probeCount + j] (f64) = Σ_t code_{rows[i]}[t] × probe_j[t], exact (i32 lanes, summed in f64).
-;;     The caller applies the row's and the probe's scales.
+;; All pointers are byte addresses in the imported memory; every row is `dim` f32 (dim a multiple of 4).
+;;   dense(data, offsets, count, probes, probeCount, dim, out):
+;;     for i < count: row i starts at data + 4 * offsets[i] (offsets: i32 element offsets)
+;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim;
+;;     probeCount a multiple of 4 (the caller pads with zero probes).
 ;; Rows go in pairs and probes in blocks of 4: each load feeds several running sums.
 ;;
 ;;   sparse(values, indices, starts, lengths, count, probesT, blocks, out):
@@ -21,98 +18,115 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Exact sum of an i32x4's lanes, as f64.
-  (func $hsumI (param $v v128) (result f64)
-    (f64.add
-      (f64.add (f64.convert_i32_s (i32x4.extract_lane 0 (local.get $v))) (f64.convert_i32_s (i32x4.extract_lane 1 (local.get $v))))
-      (f64.add (f64.convert_i32_s (i32x4.extract_lane 2 (local.get $v))) (f64.convert_i32_s (i32x4.extract_lane 3 (local.get $v))))))
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; Two int8 rows (codes at $rowA, $rowB) against the 4 consecutive int16 probes from $p ($dim values
-  ;; each): 16 codes a step, widened to int16, multiplied and pair-summed into i32 lanes (dot_i16x8_s).
-  ;; Each probe load serves both rows, and the two rows' memory reads overlap.
-  (func $qdot2x4 (param $rowA i32) (param $rowB i32) (param $p i32) (param $dim i32) (param $outA i32) (param $outB i32)
-    (local $t i32) (local $qb i32) (local $q i32)
-    (local $x v128) (local $xl v128) (local $xh v128) (local $yl v128) (local $yh v128) (local $ql v128) (local $qh v128)
+  ;; One row against the 4 consecutive probes from $p: 4 floats at $out.
+  (func $dot1x4 (param $row i32) (param $p i32) (param $bytes i32) (param $out i32)
+    (local $t i32) (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local.set $p1 (i32.add (local.get $p) (local.get $bytes)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
+    (block $done
+      (loop $dims
+        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
+        (local.set $x (v128.load (i32.add (local.get $row) (local.get $t))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p) (local.get $t))))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p1) (local.get $t))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p2) (local.get $t))))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p3) (local.get $t))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br $dims)))
+    (f32.store offset=0 (local.get $out) (call $hsum (local.get $a0)))
+    (f32.store offset=4 (local.get $out) (call $hsum (local.get $a1)))
+    (f32.store offset=8 (local.get $out) (call $hsum (local.get $a2)))
+    (f32.store offset=12 (local.get $out) (call $hsum (local.get $a3))))
+
+  ;; Two rows against the 4 consecutive probes from $p: each probe load serves both rows, and the two
+  ;; rows' memory reads overlap (rows are scattered over the index, so waiting for memory dominates).
+  (func $dot2x4 (param $rowA i32) (param $rowB i32) (param $p i32) (param $bytes i32) (param $outA i32) (param $outB i32)
+    (local $t i32) (local $x v128) (local $y v128) (local $q v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
-    (local.set $qb (i32.shl (local.get $dim) (i32.const 1)))
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local.set $p1 (i32.add (local.get $p) (local.get $bytes)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
     (block $done
-      (loop $steps
-        (br_if $done (i32.ge_u (local.get $t) (local.get $dim)))
+      (loop $dims
+        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
         (local.set $x (v128.load (i32.add (local.get $rowA) (local.get $t))))
-        (local.set $xl (i16x8.extend_low_i8x16_s (local.get $x)))
-        (local.set $xh (i16x8.extend_high_i8x16_s (local.get $x)))
-        (local.set $x (v128.load (i32.add (local.get $rowB) (local.get $t))))
-        (local.set $yl (i16x8.extend_low_i8x16_s (local.get $x)))
-        (local.set $yh (i16x8.extend_high_i8x16_s (local.get $x)))
-        ;; Probe k's 16 values for this step at $p + k * $qb + 2t.
-        (local.set $q (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 1))))
-        (local.set $ql (v128.load (local.get $q)))
-        (local.set $qh (v128.load offset=16 (local.get $q)))
-        (local.set $a0 (i32x4.add (local.get $a0) (i32x4.add (i32x4.dot_i16x8_s (local.get $xl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $xh) (local.get $qh)))))
-        (local.set $b0 (i32x4.add (local.get $b0) (i32x4.add (i32x4.dot_i16x8_s (local.get $yl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $yh) (local.get $qh)))))
-        (local.set $q (i32.add (local.get $q) (local.get $qb)))
-        (local.set $ql (v128.load (local.get $q)))
-        (local.set $qh (v128.load offset=16 (local.get $q)))
-        (local.set $a1 (i32x4.add (local.get $a1) (i32x4.add (i32x4.dot_i16x8_s (local.get $xl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $xh) (local.get $qh)))))
-        (local.set $b1 (i32x4.add (local.get $b1) (i32x4.add (i32x4.dot_i16x8_s (local.get $yl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $yh) (local.get $qh)))))
-        (local.set $q (i32.add (local.get $q) (local.get $qb)))
-        (local.set $ql (v128.load (local.get $q)))
-        (local.set $qh (v128.load offset=16 (local.get $q)))
-        (local.set $a2 (i32x4.add (local.get $a2) (i32x4.add (i32x4.dot_i16x8_s (local.get $xl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $xh) (local.get $qh)))))
-        (local.set $b2 (i32x4.add (local.get $b2) (i32x4.add (i32x4.dot_i16x8_s (local.get $yl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $yh) (local.get $qh)))))
-        (local.set $q (i32.add (local.get $q) (local.get $qb)))
-        (local.set $ql (v128.load (local.get $q)))
-        (local.set $qh (v128.load offset=16 (local.get $q)))
-        (local.set $a3 (i32x4.add (local.get $a3) (i32x4.add (i32x4.dot_i16x8_s (local.get $xl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $xh) (local.get $qh)))))
-        (local.set $b3 (i32x4.add (local.get $b3) (i32x4.add (i32x4.dot_i16x8_s (local.get $yl) (local.get $ql)) (i32x4.dot_i16x8_s (local.get $yh) (local.get $qh)))))
+        (local.set $y (v128.load (i32.add (local.get $rowB) (local.get $t))))
+        (local.set $q (v128.load (i32.add (local.get $p) (local.get $t))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p1) (local.get $t))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p2) (local.get $t))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $y) (local.get $q))))
+        (local.set $q (v128.load (i32.add (local.get $p3) (local.get $t))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (local.get $q))))
+        (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $y) (local.get $q))))
         (local.set $t (i32.add (local.get $t) (i32.const 16)))
-        (br $steps)))
-    (f64.store offset=0 (local.get $outA) (call $hsumI (local.get $a0)))
-    (f64.store offset=8 (local.get $outA) (call $hsumI (local.get $a1)))
-    (f64.store offset=16 (local.get $outA) (call $hsumI (local.get $a2)))
-    (f64.store offset=24 (local.get $outA) (call $hsumI (local.get $a3)))
-    (f64.store offset=0 (local.get $outB) (call $hsumI (local.get $b0)))
-    (f64.store offset=8 (local.get $outB) (call $hsumI (local.get $b1)))
-    (f64.store offset=16 (local.get $outB) (call $hsumI (local.get $b2)))
-    (f64.store offset=24 (local.get $outB) (call $hsumI (local.get $b3))))
+        (br $dims)))
+    (f32.store offset=0 (local.get $outA) (call $hsum (local.get $a0)))
+    (f32.store offset=4 (local.get $outA) (call $hsum (local.get $a1)))
+    (f32.store offset=8 (local.get $outA) (call $hsum (local.get $a2)))
+    (f32.store offset=12 (local.get $outA) (call $hsum (local.get $a3)))
+    (f32.store offset=0 (local.get $outB) (call $hsum (local.get $b0)))
+    (f32.store offset=4 (local.get $outB) (call $hsum (local.get $b1)))
+    (f32.store offset=8 (local.get $outB) (call $hsum (local.get $b2)))
+    (f32.store offset=12 (local.get $outB) (call $hsum (local.get $b3))))
 
-  ;; Row i's codes: data + rows[i] * stride + 16.
-  (func $codesAt (param $data i32) (param $rows i32) (param $i i32) (param $stride i32) (result i32)
-    (i32.add (i32.add (local.get $data)
-      (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $i) (i32.const 2)))) (local.get $stride)))
-      (i32.const 16)))
+  (func $rowAt (param $data i32) (param $offsets i32) (param $i i32) (result i32)
+    (i32.add (local.get $data)
+      (i32.shl (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))
 
   (func (export "dense")
-    (param $data i32) (param $rows i32) (param $count i32)
-    (param $probes i32) (param $probeCount i32) (param $dim i32) (param $stride i32) (param $out i32)
-    (local $i i32) (local $j i32) (local $rowA i32) (local $rowB i32) (local $outA i32) (local $outB i32) (local $outStride i32)
-    (local.set $outStride (i32.shl (local.get $probeCount) (i32.const 3)))
+    (param $data i32) (param $offsets i32) (param $count i32)
+    (param $probes i32) (param $probeCount i32) (param $dim i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $bytes i32) (local $rowA i32) (local $rowB i32)
+    (local $outA i32) (local $outB i32) (local $p i32) (local $outStride i32)
+    (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $outStride (i32.shl (local.get $probeCount) (i32.const 2)))
+    ;; Pairs of rows.
     (block $pairs_done
       (loop $pairs
-        (br_if $pairs_done (i32.ge_u (local.get $i) (local.get $count)))
-        (local.set $rowA (call $codesAt (local.get $data) (local.get $rows) (local.get $i) (local.get $stride)))
+        (br_if $pairs_done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)))
+        (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
+        (local.set $rowB (call $rowAt (local.get $data) (local.get $offsets) (i32.add (local.get $i) (i32.const 1))))
         (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
-        ;; Row B: the next row, or row A again when A is the last (its results then land on A's, the same numbers).
-        (local.set $rowB (local.get $rowA))
-        (local.set $outB (local.get $outA))
-        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count))
-          (then
-            (local.set $rowB (call $codesAt (local.get $data) (local.get $rows) (i32.add (local.get $i) (i32.const 1)) (local.get $stride)))
-            (local.set $outB (i32.add (local.get $outA) (local.get $outStride)))))
+        (local.set $outB (i32.add (local.get $outA) (local.get $outStride)))
         (local.set $j (i32.const 0))
         (block $blocks_done
           (loop $blocks
-            (br_if $blocks_done (i32.ge_u (local.get $j) (local.get $probeCount)))
-            (call $qdot2x4 (local.get $rowA) (local.get $rowB)
-              (i32.add (local.get $probes) (i32.mul (local.get $j) (i32.shl (local.get $dim) (i32.const 1))))
-              (local.get $dim)
-              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 3)))
-              (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 3))))
+            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
+            (local.set $p (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
+            (call $dot2x4 (local.get $rowA) (local.get $rowB) (local.get $p) (local.get $bytes)
+              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
+              (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $blocks)))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $pairs))))
+        (br $pairs)))
+    ;; The last row when the count is odd.
+    (if (i32.lt_u (local.get $i) (local.get $count))
+      (then
+        (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
+        (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
+        (local.set $j (i32.const 0))
+        (block $blocks_done
+          (loop $blocks
+            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
+            (call $dot1x4 (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)
+              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $blocks))))))
 
   ;; Non-zeros [$k, $end) of one sparse row against the block of 4 transposed probes at $column, added to $acc.
   (func $sparseTail (param $values i32) (param $indices i32) (param $k i32) (param $end i32) (param $column i32) (param $rowBytes i32) (param $acc v128) (result v128)

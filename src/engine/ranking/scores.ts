@@ -297,15 +297,12 @@ export function densify(rows: SparseGather, i: number, dim: number): Float32Arra
   return out;
 }
 
-/** Dense rows of a store (an item index's vectors): candidate i is the store's row `rows[i]`. */
+/** Dense rows gathered from one array: row i is `data[offsets[i] .. offsets[i] + dim)` (an item index's layout). */
 export interface DenseGather {
-  rows: Int32Array;
-  store: {
-    /** Rows against probes in one call (see `VectorStore.rowsAgainstProbes`). */
-    rowsAgainstProbes(rows: Int32Array, probes: Float32Array, probeCount: number): ProbeScores;
-    /** One row as float32 numbers (a copy). */
-    row(r: number): Float32Array;
-  };
+  readonly data: Float32Array;
+  offsets: Int32Array;
+  /** Scores the rows against probes in one call (the item index's SIMD kernel); null from it means "use the JavaScript loops". */
+  kernel?: { rowsAgainstProbes(offsets: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null };
 }
 
 /** Sparse rows in CSR form: row i's non-zeros are at `[start[i], start[i] + length[i])` of `index` and `value`. */
@@ -333,7 +330,19 @@ export type CandidateRows = VectorRows | { dense: DenseGather; dim: number } | {
 export function pickRows(rows: CandidateRows, which: ArrayLike<number>): CandidateRows {
   const pick = (from: Int32Array): Int32Array => Int32Array.from({ length: which.length }, (_, k) => from[which[k]!]!);
   if ('rows' in rows) return { rows: Array.from({ length: which.length }, (_, k) => rows.rows[which[k]!]!), dim: rows.dim };
-  if ('dense' in rows) return { dense: { rows: pick(rows.dense.rows), store: rows.dense.store }, dim: rows.dim };
+  if ('dense' in rows) {
+    const dense = rows.dense;
+    return {
+      dense: {
+        get data() {
+          return dense.data;
+        },
+        offsets: pick(dense.offsets),
+        ...(dense.kernel ? { kernel: dense.kernel } : {}),
+      },
+      dim: rows.dim,
+    };
+  }
   const csr = rows.csr;
   return {
     csr: {
@@ -354,7 +363,7 @@ export function pickRows(rows: CandidateRows, which: ArrayLike<number>): Candida
 /** Number of candidates in `rows`. */
 export function rowCount(rows: CandidateRows): number {
   if ('rows' in rows) return rows.rows.length;
-  if ('dense' in rows) return rows.dense.rows.length;
+  if ('dense' in rows) return rows.dense.offsets.length;
   return rows.csr.start.length;
 }
 
@@ -468,27 +477,31 @@ function againstProbes(candidates: CandidateRows, packed: Float32Array, probeCou
   const count = rowCount(candidates);
   const all =
     'dense' in candidates
-      ? candidates.dense.store.rowsAgainstProbes(candidates.dense.rows, packed, probeCount)
+      ? (candidates.dense.kernel?.rowsAgainstProbes(candidates.dense.offsets, packed, probeCount, dim) ?? null)
       : 'csr' in candidates
         ? (candidates.csr.kernel?.rowsAgainstProbes(candidates.csr.start, candidates.csr.length, packed, probeCount, dim) ?? null)
         : null;
   const cos = new Float64Array(2 * probeCount);
   if (all) {
     for (let i = 0; i < count; i++) visit(i, all.cos, i * all.stride);
-  } else if ('rows' in candidates) {
-    const rows = candidates.rows;
-    rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
+  } else if ('rows' in candidates || 'dense' in candidates) {
+    // Row i is data(i) at offset(i): its own array at 0, or the shared array at its offset.
+    const rows = 'rows' in candidates ? candidates.rows : null;
+    const shared = 'dense' in candidates ? candidates.dense : null;
+    if (rows) rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
+    const data = (i: number): Float32Array => rows?.[i] ?? shared!.data;
+    const offset = (i: number): number => (rows ? 0 : shared!.offsets[i]!);
     let i = 0;
     for (; i + 1 < count; i += 2) {
-      twoRowsAgainstProbes(rows[i]!, 0, rows[i + 1]!, 0, packed, probeCount, dim, cos);
+      twoRowsAgainstProbes(data(i), offset(i), data(i + 1), offset(i + 1), packed, probeCount, dim, cos);
       visit(i, cos, 0);
       visit(i + 1, cos, probeCount);
     }
     if (i < count) {
-      rowAgainstProbes(rows[i]!, 0, packed, probeCount, dim, cos);
+      rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
       visit(i, cos, 0);
     }
-  } else if ('csr' in candidates) {
+  } else {
     const transposed = new Float32Array(probeCount * dim);
     for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * probeCount + j] = packed[j * dim + t]!;
     const { index, value, start, length } = candidates.csr;

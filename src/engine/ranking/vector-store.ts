@@ -1,14 +1,12 @@
 /**
  * The item index's vectors, contiguous, with the kernels that score them
- * against a few probes: dense rows of one encoder space, quantised to int8
- * ({@link VectorStore}), and the lexical encoder's sparse rows
- * ({@link SparseStore}).
+ * against a few probes: dense rows of one encoder space ({@link VectorStore})
+ * and the lexical encoder's sparse rows ({@link SparseStore}).
  *
  * Where WebAssembly SIMD can be compiled (every current browser and Node,
  * unless a CSP forbids WebAssembly) the numbers live in a WebAssembly memory
- * and the kernels of kernel.wat do 4 to 8 multiply-adds an instruction on
- * them in place; elsewhere they live in typed arrays, and the dense store
- * computes the same integer sums in JavaScript while the sparse one returns
+ * and the kernels of kernel.wat do 4 multiply-adds an instruction on them in
+ * place; elsewhere they live in typed arrays and the scoring methods return
  * null, so the caller's JavaScript loops do the work.
  */
 import { base64ToBytes } from '../base64.js';
@@ -17,13 +15,13 @@ import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 const PAGE = 65_536;
 
 interface KernelExports {
-  dense(data: number, rows: number, count: number, probes: number, probeCount: number, dim: number, stride: number, out: number): void;
+  dense(data: number, offsets: number, count: number, probes: number, probeCount: number, dim: number, out: number): void;
   sparse(values: number, indices: number, starts: number, lengths: number, count: number, probesT: number, blocks: number, out: number): void;
 }
 
 /** Row `i` against probe `j` is `cos[i * stride + j]`. */
 export interface ProbeScores {
-  cos: Float32Array | Float64Array;
+  cos: Float32Array;
   stride: number;
 }
 
@@ -80,37 +78,17 @@ class KernelMemory {
   }
 }
 
-/**
- * Unit vectors of one encoder space, quantised: row r is `dim` int8 codes and
- * a scale (`v ≈ scale × code`, the largest |v_t| at 127). A quarter of the
- * memory of float32 rows, and a quarter of the memory traffic when a ranking
- * reads rows scattered over a large catalogue, which is what bounds its speed.
- * Cosines move by about 1e-3 (measured at 384 dimensions; see the tests),
- * far below what changes an order.
- *
- * Layout: row r at byte `r × stride`: its scale (float32) at 0, its codes
- * from 16 (padded with zeros to a multiple of 16, for the kernel's 16-byte steps).
- */
+/** Unit vectors of one encoder space: row r at `data[r * dim ...]`. */
 export class VectorStore {
-  readonly dim: number;
-  /** Codes per row, `dim` rounded up to a multiple of 16. */
-  private readonly padded: number;
-  /** Bytes per row. */
-  readonly stride: number;
   private readonly wasm: KernelMemory | null;
-  private capacity: number;
-  private plain: ArrayBuffer | null;
-  /** The last scoring call's cosines (reused: the result's array is overwritten by the next call). */
-  private scratchOut: Float64Array | null = null;
+  private floats: number;
+  private view: Float32Array;
 
-  /** Room for `rows` rows, zeroed; `simd: false` keeps them in a plain buffer (tests compare the two paths). */
-  constructor(rows: number, dim: number, options: { simd?: boolean } = {}) {
-    this.dim = dim;
-    this.padded = Math.ceil(dim / 16) * 16;
-    this.stride = 16 + this.padded;
-    this.capacity = rows;
-    this.wasm = KernelMemory.create(rows * this.stride, options.simd !== false && this.padded <= MAX_KERNEL_DIM);
-    this.plain = this.wasm ? null : new ArrayBuffer(rows * this.stride);
+  /** Room for `floats` numbers, zeroed; `simd: false` keeps them in a plain array (tests compare the two paths). */
+  constructor(floats: number, options: { simd?: boolean } = {}) {
+    this.floats = floats;
+    this.wasm = KernelMemory.create(floats * 4, options.simd !== false);
+    this.view = this.wasm ? new Float32Array(this.wasm.buffer, 0, floats) : new Float32Array(floats);
   }
 
   /** Whether the SIMD kernel scores this store. */
@@ -118,126 +96,50 @@ export class VectorStore {
     return this.wasm !== null;
   }
 
-  get rows(): number {
-    return this.capacity;
+  /** The numbers (capacity). Growing the memory replaces this array: read it again after {@link resize} or a scoring call. */
+  get data(): Float32Array {
+    if (this.wasm && this.view.buffer !== this.wasm.buffer) this.view = new Float32Array(this.wasm.buffer, 0, this.floats);
+    return this.view;
   }
 
-  private get buffer(): ArrayBuffer {
-    return this.wasm ? this.wasm.buffer : this.plain!;
-  }
-
-  /** Stores `v` (length `dim`) as row r, quantised. */
-  setRow(r: number, v: ArrayLike<number>): void {
-    let max = 0;
-    for (let t = 0; t < this.dim; t++) max = Math.max(max, Math.abs(v[t]!));
-    const scale = max > 0 ? max / 127 : 0;
-    const at = r * this.stride;
-    new Float32Array(this.buffer, at, 1)[0] = scale;
-    const codes = new Int8Array(this.buffer, at + 16, this.padded);
-    for (let t = 0; t < this.dim; t++) codes[t] = scale > 0 ? Math.round(v[t]! / scale) : 0;
-  }
-
-  /** Row r as float32 numbers (`scale × code`): a copy. */
-  row(r: number): Float32Array {
-    const at = r * this.stride;
-    const scale = new Float32Array(this.buffer, at, 1)[0]!;
-    const codes = new Int8Array(this.buffer, at + 16, this.dim);
-    const out = new Float32Array(this.dim);
-    for (let t = 0; t < this.dim; t++) out[t] = codes[t]! * scale;
-    return out;
-  }
-
-  /** Copies row `from` of `source` (same dimension) into row r, as stored. */
-  copyRow(r: number, source: VectorStore, from: number): void {
-    new Uint8Array(this.buffer, r * this.stride, this.stride).set(new Uint8Array(source.buffer, from * source.stride, source.stride));
-  }
-
-  /** Room for `rows` rows (never shrinks); the contents are kept and new rows are zero. */
-  resize(rows: number): void {
-    if (rows <= this.capacity) return;
+  /** Room for `floats` numbers (never shrinks); the contents are kept and new room is zero. */
+  resize(floats: number): void {
+    if (floats <= this.floats) return;
     if (this.wasm) {
-      if (!this.wasm.reserve(rows * this.stride)) throw new RangeError(`cannot grow the vector store to ${rows} rows`);
+      if (!this.wasm.reserve(floats * 4)) throw new RangeError(`cannot grow the vector store to ${floats} numbers`);
+      this.view = new Float32Array(this.wasm.buffer, 0, floats);
     } else {
-      const next = new Uint8Array(rows * this.stride);
-      next.set(new Uint8Array(this.plain!));
-      this.plain = next.buffer;
+      const next = new Float32Array(floats);
+      next.set(this.view);
+      this.view = next;
     }
-    this.capacity = rows;
+    this.floats = floats;
   }
 
   /**
-   * Rows `rows[i]` against the `probeCount` probe rows of `probes` (`dim`
-   * numbers each, row-major): cosine i, j at `cos[i * stride + j]`, with the
-   * probe count padded to a multiple of 4 (padding columns 0). Each probe is
-   * quantised to int16 with its own scale, the integer sums are exact (the
-   * kernel's and the JavaScript loop's alike), and both scales are applied
-   * last, so the two paths give the same numbers. The result's array is
-   * overwritten by the next call.
+   * Every row at `offsets[i]` (in numbers) against the `probeCount` probe rows
+   * of `probes` (`dim` numbers each, row-major); null without the kernel or
+   * when `dim` is not a multiple of 4. The result's array is overwritten by the next call.
    */
-  rowsAgainstProbes(rows: Int32Array, probes: Float32Array, probeCount: number): ProbeScores {
-    // Zero probes pad the count to blocks of 4: the kernel then reads each row once, with 4 running sums per row.
+  rowsAgainstProbes(offsets: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null {
+    if (!this.wasm || dim % 4 !== 0 || probeCount === 0) return null;
+    // Zero probes pad the count to blocks of 4: the kernel then reads each row once, with 4 running sums
+    // (one probe at a time, a row's loads wait on a single chain of adds; the extra products are free).
     const stride = Math.ceil(probeCount / 4) * 4;
-    const count = rows.length;
-    const { padded, dim } = this;
-    const quantised = new Int16Array(stride * padded);
-    const probeScale = new Float64Array(stride);
-    for (let j = 0; j < probeCount; j++) {
-      let max = 0;
-      for (let t = 0; t < dim; t++) max = Math.max(max, Math.abs(probes[j * dim + t]!));
-      const scale = max > 0 ? max / PROBE_MAX : 0;
-      probeScale[j] = scale;
-      if (scale > 0) for (let t = 0; t < dim; t++) quantised[j * padded + t] = Math.round(probes[j * dim + t]! / scale);
-    }
-    const sums = this.integerSums(rows, quantised, stride);
-    const out = this.scratchOut;
-    const cos = out && out.length >= count * stride ? out.subarray(0, count * stride) : (this.scratchOut = new Float64Array(count * stride));
-    const scales = new Float32Array(this.buffer, 0, (this.capacity * this.stride) / 4);
-    const scaleAt = this.stride / 4;
-    for (let i = 0; i < count; i++) {
-      const rowScale = scales[rows[i]! * scaleAt]!;
-      for (let j = 0; j < stride; j++) cos[i * stride + j] = sums[i * stride + j]! * rowScale * probeScale[j]!;
-    }
-    return { cos, stride };
-  }
-
-  /** Σ code × q for every row and (padded) probe: the kernel's where there is one, else JavaScript's (exact either way). */
-  private integerSums(rows: Int32Array, quantised: Int16Array, probeCount: number): Float64Array {
-    const count = rows.length;
-    const { padded, stride } = this;
-    if (this.wasm) {
-      const rowsAt = align16(this.capacity * stride);
-      const probesAt = align16(rowsAt + count * 4);
-      const outAt = align16(probesAt + quantised.length * 2);
-      if (!this.wasm.reserve(outAt + count * probeCount * 8)) throw new RangeError(`no memory to score ${count} rows`);
-      const buffer = this.wasm.buffer;
-      new Int32Array(buffer, rowsAt, count).set(rows);
-      new Int16Array(buffer, probesAt, quantised.length).set(quantised);
-      this.wasm.kernels.dense(0, rowsAt, count, probesAt, probeCount, padded, stride, outAt);
-      return new Float64Array(buffer, outAt, count * probeCount);
-    }
-    const codes = new Int8Array(this.plain!);
-    const out = new Float64Array(count * probeCount);
-    for (let i = 0; i < count; i++) {
-      const at = rows[i]! * stride + 16;
-      for (let j = 0; j < probeCount; j++) {
-        const q = j * padded;
-        let sum = 0;
-        for (let t = 0; t < padded; t++) sum += codes[at + t]! * quantised[q + t]!;
-        out[i * probeCount + j] = sum;
-      }
-    }
-    return out;
+    const count = offsets.length;
+    const offsetsAt = align16(this.floats * 4);
+    const probesAt = align16(offsetsAt + count * 4);
+    const outAt = align16(probesAt + stride * dim * 4);
+    if (!this.wasm.reserve(outAt + count * stride * 4)) return null;
+    const buffer = this.wasm.buffer;
+    new Int32Array(buffer, offsetsAt, count).set(offsets);
+    const padded = new Float32Array(buffer, probesAt, stride * dim);
+    padded.set(probes.subarray(0, probeCount * dim));
+    padded.fill(0, probeCount * dim);
+    this.wasm.kernels.dense(0, offsetsAt, count, probesAt, stride, dim, outAt);
+    return { cos: new Float32Array(buffer, outAt, count * stride), stride };
   }
 }
-
-/** Probes are quantised to ±PROBE_MAX (int16). */
-const PROBE_MAX = 32_767;
-/**
- * The kernel's int32 lanes each sum dim / 4 products of at most 127 × 32,767,
- * exact below 2³¹ for dim up to 2,048; longer vectors are scored by the
- * JavaScript loop (exact in float64).
- */
-const MAX_KERNEL_DIM = 2_048;
 
 /**
  * Sparse rows in CSR form: non-zero k has the dimension `indices[k]` (< 65,536)
