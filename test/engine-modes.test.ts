@@ -172,4 +172,23 @@ describe('forYou score components', () => {
     expect(ids(after)[1]).toBe(before[0]);
     expect(after.items[1]!.components.negative).toBeGreaterThan(0.5);
   });
+
+  it('negatives are found by slot once per change: a later dismissal, or a candidate given as an object, still counts', async () => {
+    const { engine } = await engineWith(CATALOG);
+    await engine.track([{ type: 'view', itemId: 'shoe1' }], 'v');
+    await engine.track([{ type: 'dismiss', itemId: 'shoe2' }], 'd1');
+    const first = await engine.rank(['shoe2', 'shoe3', 'knife']);
+    const negative = (r: Awaited<ReturnType<typeof engine.rank>>, id: string) => r.items.find((i) => i.id === id)!.components.negative ?? 0;
+    expect(negative(first, 'shoe2')).toBeGreaterThan(0.5);
+    expect(negative(first, 'shoe3')).toBe(0);
+    // A second dismissal after the first ranking: the negatives' slots are looked up again.
+    await engine.track([{ type: 'dismiss', itemId: 'shoe3' }], 'd2');
+    const second = await engine.rank(['shoe2', 'shoe3', 'knife']);
+    expect(negative(second, 'shoe3')).toBeGreaterThan(0.5);
+    expect(negative(second, 'knife')).toBe(0);
+    // The same id as a candidate object (a new snapshot of the item) is the same slot.
+    const shoe3 = CATALOG.find((i) => i.id === 'shoe3')!;
+    const asObject = await engine.rank([{ ...shoe3, title: `${shoe3.title} (new)` }, 'knife']);
+    expect(negative(asObject, 'shoe3')).toBeGreaterThan(0.5);
+  });
 });

@@ -133,7 +133,7 @@ describe('scoreCandidates', () => {
     const cands = items(3, (i) => ({ popularity: [100, 1, 1][i]! }));
     const interests = [{ vector: f32(0, 1), strength: 1 }];
     const base = input(cands, [space([[1, 0], [0, 1], [0, 1]], { interests })], {
-      negative: (item) => (item.id === 'i1' ? 0.6 : 0),
+      negative: Float64Array.of(0, 0.6, 0),
       boosts: { i2: 0.5 },
     });
     const scored = scoreCandidates(base);

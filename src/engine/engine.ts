@@ -121,6 +121,8 @@ export class Engine {
   private readonly catalog = new Map<string, Item>();
   /** What ranking reads per item (text, popularity, lexical rows, vectors), by slot in typed arrays. */
   private index!: ItemIndex;
+  /** {@link negativeValues}'s slots of the negatives and what they were found from (ids resolve on cold caches: about 0.5 µs each). */
+  private negativeSlots: { key: { negatives: ReadonlyMap<string, unknown>; events: readonly unknown[]; index: ItemIndex; revision: number }; found: Array<{ id: string; slot: number }> } | null = null;
   /** {@link historyFor}'s last answer and what it was computed from. */
   private history: { key: { events: readonly unknown[]; encoder: Encoder; index: ItemIndex; revision: number }; vectors: HistoryVector[] } | null = null;
   private lexical: Encoder = createLexicalEncoder();
@@ -703,6 +705,35 @@ export class Engine {
     return result;
   }
 
+  /**
+   * How strongly to hold each candidate back, or null when the person has no
+   * negatives. The negatives (at most `maxNegatives`) are scored and found by
+   * slot first, so a candidate costs a lookup in that small map rather than
+   * reading its item and looking its id up in the summary.
+   */
+  private negativeValues(slots: Int32Array, now: number): Float64Array | null {
+    const negatives = this.log.summary.negatives;
+    if (negatives.size === 0) return null;
+    const key = { negatives, events: this.log.events, index: this.index, revision: this.index.revision };
+    const cached = this.negativeSlots;
+    let found = cached?.found;
+    if (!found || !cached || cached.key.negatives !== key.negatives || cached.key.events !== key.events || cached.key.index !== key.index || cached.key.revision !== key.revision) {
+      found = [];
+      for (const id of negatives.keys()) {
+        const slot = this.index.slotFor(id);
+        if (slot !== undefined) found.push({ id, slot });
+      }
+      this.negativeSlots = { key, found };
+    }
+    if (found.length === 0) return null;
+    // Scored at every ranking: they decay with `now`.
+    const bySlot = new Map<number, number>();
+    for (const { id, slot } of found) bySlot.set(slot, negativeScore(negatives, id, now, this.summaryConfig));
+    const values = new Float64Array(slots.length);
+    for (let i = 0; i < slots.length; i++) values[i] = bySlot.get(slots[i]!) ?? 0;
+    return values;
+  }
+
   /** Filters the pool by the options and scores what is kept (every component, weighted). */
   private async scorePool(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor'], servingSpaceOnly = false) {
     await this.log.refresh(); // another tab may have tracked since
@@ -756,7 +787,7 @@ export class Engine {
       popularity: this.index.popularityOf(slots),
       spaces,
       affinity: affinity ? affinity.candidates(this.index.affinityColumns(slots)) : null,
-      negative: summary.negatives.size > 0 ? (item) => negativeScore(summary.negatives, item.id, now, this.summaryConfig) : null,
+      negative: this.negativeValues(slots, now),
       coPurchase: prior ? (item) => (priorMax > 0 ? Math.log1p(prior[item.id] ?? 0) / Math.log1p(priorMax) : 0) : null,
       boosts: options.boosts,
       cf: weights.cf !== 0 ? this.cfScores(slots, now, warnings) : null,

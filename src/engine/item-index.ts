@@ -135,6 +135,11 @@ export class ItemIndex {
     return out;
   }
 
+  /** The slot of the item with this id, catalogue item or not (undefined when the index has none). */
+  slotFor(id: string): number | undefined {
+    return this.slotById.get(id);
+  }
+
   item(slot: number): Item {
     return this.items[slot]!;
   }

@@ -55,8 +55,8 @@ export interface ScoringInput {
   spaces: readonly SpaceInput[];
   /** The candidates' affinity values, and the strongest own affinity of candidate i for its reason. */
   affinity: { values: Float64Array; best(i: number): AffinityScore['best'] } | null;
-  /** How strongly to hold an item back (dismissals, exposure without clicks), in [0, 1]. */
-  negative: ((item: Item) => number) | null;
+  /** How strongly to hold each candidate back (dismissals, exposure without clicks), in [0, 1]; null: none is. */
+  negative: Float64Array | null;
   /** Host-given co-purchase strength with the page's item, in [0, 1] (complements). */
   coPurchase: ((item: Item) => number) | null;
   boosts: Readonly<Record<string, number>> | undefined;
@@ -141,10 +141,7 @@ export function scoreCandidates(input: ScoringInput): Scored {
     components.affinity = input.affinity.values;
     affinityBest = input.affinity.best;
   }
-  if (input.negative) {
-    const values = Float64Array.from(candidates, input.negative);
-    if (values.some((v) => v > 0)) components.negative = values;
-  }
+  if (input.negative?.some((v) => v > 0)) components.negative = input.negative;
   const boosts = input.boosts;
   if (boosts && candidates.some((c) => boosts[c.id] !== undefined)) components.boost = Float64Array.from(candidates, (c) => boosts[c.id] ?? 0);
   // Last: the learner reads the other components.
