@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileKernel, kernelSource, OUT } from '../scripts/build-kernel.mjs';
 import { mulberry32, shuffleInPlace } from '../src/engine/ranking/random.js';
 import type { Rng } from '../src/engine/ranking/random.js';
-import { contentScores, sparsify } from '../src/engine/ranking/scores.js';
+import { contentScores, pickRows, probeDots, sparsify } from '../src/engine/ranking/scores.js';
 import type { CandidateRows } from '../src/engine/ranking/scores.js';
 import { SparseStore, VectorStore } from '../src/engine/ranking/vector-store.js';
 
@@ -181,5 +181,29 @@ describe('contentScores with the kernels', () => {
       Array.from(sparseExpected[key]!).forEach((v, i) => expect(sparseActual[key]![i]).toBeCloseTo(v, 4));
     }
     expect(Array.from(sparseActual.bestInterest)).toEqual(Array.from(sparseExpected.bestInterest));
+  });
+});
+
+describe('probeDots over pickRows', () => {
+  it('gives the picked rows’ dot products with each probe, in the picked order, for dense, sparse and separate rows, with and without the kernels', () => {
+    const rng = mulberry32(31);
+    const dim = 16;
+    const picked = [6, 0, 3, 3];
+    const probes = [randomVector(rng, dim), randomVector(rng, dim), randomVector(rng, dim)];
+    for (const simd of [true, false]) {
+      const { store, offsets } = filledStore(rng, 7, dim, simd);
+      const denseRows = Array.from(offsets, (o) => store.data.slice(o, o + dim));
+      const sparse = sparseRows(rng, 7, dim, simd);
+      const kinds: Array<[CandidateRows, Float32Array[]]> = [
+        [{ dense: { data: store.data, offsets, ...(simd ? { kernel: store } : {}) }, dim }, denseRows],
+        [{ csr: { index: sparse.store.indices, value: sparse.store.values, start: sparse.start, length: sparse.length, ...(simd ? { kernel: sparse.store } : {}) }, dim }, sparse.dense],
+        [{ rows: denseRows, dim }, denseRows],
+      ];
+      for (const [rows, vectors] of kinds) {
+        const dots = probeDots(pickRows(rows, picked), probes);
+        expect(dots.length).toBe(picked.length * probes.length);
+        picked.forEach((r, k) => probes.forEach((p, j) => expect(dots[k * probes.length + j]).toBeCloseTo(dot(vectors[r]!, 0, p, 0, dim), 4)));
+      }
+    }
   });
 });

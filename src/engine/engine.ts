@@ -489,9 +489,7 @@ export class Engine {
   private async historyFor(encoder: Encoder, now: number): Promise<HistoryVector[]> {
     const key = { events: this.log.events, encoder, index: this.index, revision: this.index.revision };
     const cached = this.history;
-    if (cached && cached.key.events === key.events && cached.key.encoder === key.encoder && cached.key.index === key.index && cached.key.revision === key.revision) {
-      return cached.vectors;
-    }
+    if (cached && sameKey(cached.key, key)) return cached.vectors;
     const entries = [...this.historyWeights(now).values()];
     const vectors = await this.vectorsFor(encoder, entries.map((h) => h.item));
     const history = entries.map((h, i) => ({ itemId: h.item.id, title: h.item.title, weight: h.weight, verb: h.verb, vector: vectors[i]! }));
@@ -675,9 +673,9 @@ export class Engine {
     }
     const order = explored ? explored.order : greedy.subarray(0, k);
     const history = await this.historyFor(encoder, now);
-    // The returned items against the history in one batch (the kernel's, where the rows have one).
+    // The returned items against the history in one batch (the kernel's, where the rows have one); only the content reason reads them.
     const servingRows: CandidateRows = modelRows ? { dense: modelRows, dim } : { csr: lexicalRows, dim };
-    const historyDots = probeDots(pickRows(servingRows, order), history.map((h) => h.vector));
+    const historyDots = scored.components.content && history.length > 0 ? probeDots(pickRows(servingRows, order), history.map((h) => h.vector)) : new Float64Array(0);
     const position = new Map(Array.from(order, (i, p) => [i, p]));
     const explain = explainer({
       candidates: kept,
@@ -715,9 +713,8 @@ export class Engine {
     const negatives = this.log.summary.negatives;
     if (negatives.size === 0) return null;
     const key = { negatives, events: this.log.events, index: this.index, revision: this.index.revision };
-    const cached = this.negativeSlots;
-    let found = cached?.found;
-    if (!found || !cached || cached.key.negatives !== key.negatives || cached.key.events !== key.events || cached.key.index !== key.index || cached.key.revision !== key.revision) {
+    let found = this.negativeSlots && sameKey(this.negativeSlots.key, key) ? this.negativeSlots.found : null;
+    if (!found) {
       found = [];
       for (const id of negatives.keys()) {
         const slot = this.index.slotFor(id);
@@ -985,4 +982,9 @@ async function timeEncoder(encoder: Encoder, now: () => number): Promise<number>
   await encoder.embed(PROBE_TEXTS);
   await encoder.embed(PROBE_TEXTS);
   return (now() - start) / 2;
+}
+
+/** Whether a derived value's key (the objects and revision it was computed from) is still the current one: same fields, each identical. */
+function sameKey<K extends object>(a: K, b: K): boolean {
+  return (Object.keys(b) as Array<keyof K>).every((field) => a[field] === b[field]);
 }

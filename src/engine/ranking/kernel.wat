@@ -6,7 +6,8 @@
 ;;     for i < count: row i starts at data + 4 * offsets[i] (offsets: i32 element offsets)
 ;;     out[i * probeCount + j] = row_i · probe_j, probe j at probes + 4 * j * dim;
 ;;     probeCount a multiple of 4 (the caller pads with zero probes).
-;; Rows go in pairs and probes in blocks of 4: each load feeds several running sums.
+;; Rows go in pairs (an odd last row pairs with itself) and probes in blocks of 4: each load feeds several
+;; running sums.
 ;;
 ;;   sparse(values, indices, starts, lengths, count, probesT, blocks, out):
 ;;     sparse rows in CSR form: row i's non-zeros are k in [starts[i], starts[i] + lengths[i]) (i32 arrays),
@@ -22,28 +23,6 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
-  ;; One row against the 4 consecutive probes from $p: 4 floats at $out.
-  (func $dot1x4 (param $row i32) (param $p i32) (param $bytes i32) (param $out i32)
-    (local $t i32) (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $p1 i32) (local $p2 i32) (local $p3 i32)
-    (local.set $p1 (i32.add (local.get $p) (local.get $bytes)))
-    (local.set $p2 (i32.add (local.get $p1) (local.get $bytes)))
-    (local.set $p3 (i32.add (local.get $p2) (local.get $bytes)))
-    (block $done
-      (loop $dims
-        (br_if $done (i32.ge_u (local.get $t) (local.get $bytes)))
-        (local.set $x (v128.load (i32.add (local.get $row) (local.get $t))))
-        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p) (local.get $t))))))
-        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p1) (local.get $t))))))
-        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p2) (local.get $t))))))
-        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $p3) (local.get $t))))))
-        (local.set $t (i32.add (local.get $t) (i32.const 16)))
-        (br $dims)))
-    (f32.store offset=0 (local.get $out) (call $hsum (local.get $a0)))
-    (f32.store offset=4 (local.get $out) (call $hsum (local.get $a1)))
-    (f32.store offset=8 (local.get $out) (call $hsum (local.get $a2)))
-    (f32.store offset=12 (local.get $out) (call $hsum (local.get $a3))))
 
   ;; Two rows against the 4 consecutive probes from $p: each probe load serves both rows, and the two
   ;; rows' memory reads overlap (rows are scattered over the index, so waiting for memory dominates).
@@ -91,42 +70,34 @@
     (param $data i32) (param $offsets i32) (param $count i32)
     (param $probes i32) (param $probeCount i32) (param $dim i32) (param $out i32)
     (local $i i32) (local $j i32) (local $bytes i32) (local $rowA i32) (local $rowB i32)
-    (local $outA i32) (local $outB i32) (local $p i32) (local $outStride i32)
+    (local $outA i32) (local $outB i32) (local $outStride i32)
     (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $outStride (i32.shl (local.get $probeCount) (i32.const 2)))
-    ;; Pairs of rows.
     (block $pairs_done
       (loop $pairs
-        (br_if $pairs_done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)))
+        (br_if $pairs_done (i32.ge_u (local.get $i) (local.get $count)))
         (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
-        (local.set $rowB (call $rowAt (local.get $data) (local.get $offsets) (i32.add (local.get $i) (i32.const 1))))
         (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
-        (local.set $outB (i32.add (local.get $outA) (local.get $outStride)))
+        ;; Row B: the next row, or row A again when A is the last (its sums then land on A's: the same numbers).
+        (local.set $rowB (local.get $rowA))
+        (local.set $outB (local.get $outA))
+        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+          (then
+            (local.set $rowB (call $rowAt (local.get $data) (local.get $offsets) (i32.add (local.get $i) (i32.const 1))))
+            (local.set $outB (i32.add (local.get $outA) (local.get $outStride)))))
         (local.set $j (i32.const 0))
         (block $blocks_done
           (loop $blocks
-            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
-            (local.set $p (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))))
-            (call $dot2x4 (local.get $rowA) (local.get $rowB) (local.get $p) (local.get $bytes)
+            (br_if $blocks_done (i32.ge_u (local.get $j) (local.get $probeCount)))
+            (call $dot2x4 (local.get $rowA) (local.get $rowB)
+              (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes)))
+              (local.get $bytes)
               (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2)))
               (i32.add (local.get $outB) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $blocks)))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $pairs)))
-    ;; The last row when the count is odd.
-    (if (i32.lt_u (local.get $i) (local.get $count))
-      (then
-        (local.set $rowA (call $rowAt (local.get $data) (local.get $offsets) (local.get $i)))
-        (local.set $outA (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $outStride))))
-        (local.set $j (i32.const 0))
-        (block $blocks_done
-          (loop $blocks
-            (br_if $blocks_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $probeCount)))
-            (call $dot1x4 (local.get $rowA) (i32.add (local.get $probes) (i32.mul (local.get $j) (local.get $bytes))) (local.get $bytes)
-              (i32.add (local.get $outA) (i32.shl (local.get $j) (i32.const 2))))
-            (local.set $j (i32.add (local.get $j) (i32.const 4)))
-            (br $blocks))))))
+        (br $pairs))))
 
   ;; Non-zeros [$k, $end) of one sparse row against the block of 4 transposed probes at $column, added to $acc.
   (func $sparseTail (param $values i32) (param $indices i32) (param $k i32) (param $end i32) (param $column i32) (param $rowBytes i32) (param $acc v128) (result v128)

@@ -438,7 +438,7 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   const bestInterest = new Int32Array(count).fill(-1);
   const sessionOut = session ? new Float64Array(count) : null;
   const queryOut = query ? new Float64Array(count) : null;
-  const record = (i: number, cos: ProbeCosines, o: number): void => {
+  const record = (i: number, cos: ArrayLike<number>, o: number): void => {
     const scale = rowScale ? rowScale[i]! : 1;
     let best = 0;
     let bestJ = -1;
@@ -462,9 +462,6 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
 }
 
-/** Dot products of one or two rows with the probes, as the loops below hand them out. */
-type ProbeCosines = ArrayLike<number> & { [i: number]: number };
-
 /**
  * Every candidate row against the `probeCount` probe rows of `packed` (`dim`
  * numbers each, row-major): `visit(i, cos, o)` gets row i's dot products at
@@ -472,7 +469,7 @@ type ProbeCosines = ArrayLike<number> & { [i: number]: number };
  * one (the item index's SIMD kernels), JavaScript loops otherwise. `cos` is
  * only valid during the call.
  */
-function againstProbes(candidates: CandidateRows, packed: Float32Array, probeCount: number, visit: (i: number, cos: ProbeCosines, o: number) => void): void {
+function againstProbes(candidates: CandidateRows, packed: Float32Array, probeCount: number, visit: (i: number, cos: ArrayLike<number>, o: number) => void): void {
   const dim = candidates.dim;
   const count = rowCount(candidates);
   const all =
