@@ -46,28 +46,35 @@ forEachBrowser('the back-forward cache', (env) => {
   });
 
   it('a page left by a click lets its worker go; when it comes back from the cache it ranks on a new worker', async () => {
-    const context = await env.browser.createBrowserContext();
-    const page = await newPage(context);
-    await watchLifecycle(page);
-    await page.goto(`${env.server.url}/e2e/pages/cms-shop.html?first`);
-    await waitForRendered(page, '#for-you');
-    await Promise.all([page.waitForNavigation(), page.click('#grid [data-lr-item="pan"] a')]);
-    await waitForRendered(page, '#for-you');
-    // Back: a restore from the cache fires no load event, so the test waits for the page's own marks.
-    await page.evaluate(() => void setTimeout(() => history.back(), 0));
-    await page.waitForFunction(() => location.search === '?first' && document.querySelector('#for-you[data-lr-rendered]'));
-    const restored = await page.evaluate(() => (window as unknown as Watched).__restored ?? 0);
-    // Firefox restores the page from its cache. Chromium 156 restores it or, as often, evicts it: "JavaScriptExecution",
-    // or "WebLocksContention" when the next page wants a lock the frozen one held. Then it loads as a new page view.
-    if (env.name === 'firefox') expect(restored).toBe(1);
-    // A restored page view: its worker was terminated on the way out. A new one has started none but its own.
-    expect(await page.evaluate(() => (window as unknown as Watched).__workers?.terminated)).toBe(restored);
-    const ranked = await instanceCall<{ items: Array<{ id: string }> }>(page, 'rank', ['kettle', 'novel']);
-    expect(ranked.items.map((i) => i.id).sort()).toEqual(['kettle', 'novel']);
-    expect(await page.evaluate(() => (window as unknown as Watched).__workers?.started)).toBe(restored + 1);
-    await expect.poll(async () => (await storedEvents(page)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
-      { type: 'click', itemId: 'pan', listId: 'catalogue', position: 1 },
-    ]);
-    await context.close();
+    // Both browsers restore the page from their cache most times, but either may evict it instead: Chromium 156 for
+    // "JavaScriptExecution", or "WebLocksContention" when the next page wants a lock the frozen one held (2 runs in 8);
+    // Firefox rarely (seen once in CI). An evicted page loads as a new page view. Every visit must hold what follows;
+    // visits go on, each in a fresh context, until one was restored, so the restore path is always exercised.
+    const visit = async (): Promise<number> => {
+      const context = await env.browser.createBrowserContext();
+      const page = await newPage(context);
+      await watchLifecycle(page);
+      await page.goto(`${env.server.url}/e2e/pages/cms-shop.html?first`);
+      await waitForRendered(page, '#for-you');
+      await Promise.all([page.waitForNavigation(), page.click('#grid [data-lr-item="pan"] a')]);
+      await waitForRendered(page, '#for-you');
+      // Back: a restore from the cache fires no load event, so the test waits for the page's own marks.
+      await page.evaluate(() => void setTimeout(() => history.back(), 0));
+      await page.waitForFunction(() => location.search === '?first' && document.querySelector('#for-you[data-lr-rendered]'));
+      const restored = await page.evaluate(() => (window as unknown as Watched).__restored ?? 0);
+      // A restored page view: its worker was terminated on the way out. A new one has started none but its own.
+      expect(await page.evaluate(() => (window as unknown as Watched).__workers?.terminated)).toBe(restored);
+      const ranked = await instanceCall<{ items: Array<{ id: string }> }>(page, 'rank', ['kettle', 'novel']);
+      expect(ranked.items.map((i) => i.id).sort()).toEqual(['kettle', 'novel']);
+      expect(await page.evaluate(() => (window as unknown as Watched).__workers?.started)).toBe(restored + 1);
+      await expect.poll(async () => (await storedEvents(page)).filter((e) => e.type === 'click'), { timeout: 20_000 }).toEqual([
+        { type: 'click', itemId: 'pan', listId: 'catalogue', position: 1 },
+      ]);
+      await context.close();
+      return restored;
+    };
+    let restores = 0;
+    for (let attempt = 0; attempt < 5 && restores === 0; attempt++) restores += await visit();
+    expect(restores).toBe(1);
   });
 });
