@@ -34,6 +34,13 @@ const engineOptions = (halfLifeDays) => ({ halfLifeDays, cf: { regularization: A
 const CONTENT_ONLY = { affinity: 0, prior: 0, cf: 0 };
 const HYBRID = { cf: 0 };
 const HYBRID_CF = {};
+/**
+ * Every LocalRank row matches candidates against the whole profile (rank option `contentMatch`):
+ * a film watcher's ratings over years are one broad taste, not a few shopping intents (cold start,
+ * lexical, 400 users: NDCG@10 0.143 against 0.113 for the default 'nearest').
+ */
+const CONTENT_MATCH = 'profile';
+const rankOptions = (weights) => ({ weights, contentMatch: CONTENT_MATCH });
 
 function parseArgs(argv) {
   const out = { data: resolve(ROOT, '../shared/datasets/movielens-dev'), users: 0, seed: 42, halfLifeDays: 14 };
@@ -154,10 +161,10 @@ const warmRows = await ev.evaluateWarm(
     ev.popularityRecommender(warm.train),
     ev.itemKnnRecommender(warm.train),
     ev.alsRecommender(als),
-    ev.engineRecommender('localrank-content-lexical', lexicalWarm, { weights: CONTENT_ONLY }),
-    ev.engineRecommender('localrank-content-model', modelWarm, { weights: CONTENT_ONLY }, true),
-    ev.engineRecommender('localrank-hybrid', modelWarm, { weights: HYBRID }),
-    ev.engineRecommender('localrank-hybrid-cf', modelWarm, { weights: HYBRID_CF }),
+    ev.engineRecommender('localrank-content-lexical', lexicalWarm, rankOptions(CONTENT_ONLY)),
+    ev.engineRecommender('localrank-content-model', modelWarm, rankOptions(CONTENT_ONLY), true),
+    ev.engineRecommender('localrank-hybrid', modelWarm, rankOptions(HYBRID)),
+    ev.engineRecommender('localrank-hybrid-cf', modelWarm, rankOptions(HYBRID_CF)),
   ],
   warmCases,
   { catalogue, userCount: (item) => warmCounts.get(item) ?? 0, users: usersTotal, similarity, seed: args.seed, onProgress: progress('warm') },
@@ -177,10 +184,10 @@ log(`  engines ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const coldRows = await ev.evaluateCold(
   [
     ev.randomRecommender(args.seed),
-    ev.engineRecommender('localrank-content-lexical', lexicalCold, { weights: CONTENT_ONLY }),
-    ev.engineRecommender('localrank-content-model', modelCold, { weights: CONTENT_ONLY }, true),
-    ev.engineRecommender('localrank-content-blend', modelCold, { weights: CONTENT_ONLY }),
-    ev.engineRecommender('localrank-hybrid', modelCold, { weights: HYBRID }),
+    ev.engineRecommender('localrank-content-lexical', lexicalCold, rankOptions(CONTENT_ONLY)),
+    ev.engineRecommender('localrank-content-model', modelCold, rankOptions(CONTENT_ONLY), true),
+    ev.engineRecommender('localrank-content-blend', modelCold, rankOptions(CONTENT_ONLY)),
+    ev.engineRecommender('localrank-hybrid', modelCold, rankOptions(HYBRID)),
   ],
   coldCases,
   { newItems: cold.newItems, seed: args.seed, onProgress: progress('cold') },
@@ -213,7 +220,7 @@ printTable(
   coldRows,
 );
 log(`\n(novelty: mean −log2((training users of the item + 1) / (users + 1)) over the top 10; ILD: mean genre-Jaccard dissimilarity in the top 10; recall@10 = new items found / the user's new items)`);
-log(`(ALS k ${ALS.factors}, λ ${ALS.regularization}, α ${ALS.alpha}; fold-in with the same λ and α; engine halfLifeDays ${ENGINE_OPTIONS.halfLifeDays}; seed ${args.seed}; ${((performance.now() - tStart) / 1000).toFixed(0)} s in all)`);
+log(`(ALS k ${ALS.factors}, λ ${ALS.regularization}, α ${ALS.alpha}; fold-in with the same λ and α; engine halfLifeDays ${ENGINE_OPTIONS.halfLifeDays}, contentMatch '${CONTENT_MATCH}'; seed ${args.seed}; ${((performance.now() - tStart) / 1000).toFixed(0)} s in all)`);
 const round = (x) => (Number.isFinite(x) ? Math.round(x * 10000) / 10000 : null);
 console.log(
   JSON.stringify({

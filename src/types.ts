@@ -259,6 +259,21 @@ export interface RankOptions {
    */
   longTailExponent?: number;
   /**
+   * What the `content` component compares each candidate with:
+   * - `'nearest'` (default): the person's interests, each candidate scored by
+   *   the one it is closest to (scaled by that interest's strength). Suits
+   *   distinct intents: running shoes and a kitchen knife, each matched on its own.
+   * - `'profile'`: the whole profile, the decayed mean of everything the
+   *   person engaged with. Suits broad tastes built over a long history (films,
+   *   music, articles), where each item says a little about the person. On
+   *   MovieLens item cold start (lexical encoder) it scored NDCG@10 0.143
+   *   against 0.113 for `'nearest'`.
+   * Both add the session intent the same way. A profile stored by an earlier
+   * version has no whole-profile vector: `'profile'` then matches the
+   * interests, as `'nearest'` does, and the vector builds up from the next event.
+   */
+  contentMatch?: 'nearest' | 'profile';
+  /**
    * How much to trade score for variety, from 0 (default: by score alone) to 1.
    * Maximal Marginal Relevance with lambda = 1 − diversity over the best-scored candidates.
    */

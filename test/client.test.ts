@@ -11,7 +11,7 @@ import { LocalRankError } from '../src/errors.ts';
 import type { EncoderInfo, ExportedData, LocalRankErrorInfo, LocalRankEvents, LocalRankOptions, ProfileSummary } from '../src/types.ts';
 import { rejected } from './caught.js';
 
-const LEXICAL: EncoderInfo = { id: 'lexical:v1:512', kind: 'lexical', dimension: 512 };
+const LEXICAL: EncoderInfo = { id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 };
 const PROFILE: ProfileSummary = {
   counts: {},
   recentItems: [],

@@ -66,7 +66,7 @@ describe('engine storage and summary', () => {
     expect(after.encoder.id).toBe('model:fake');
     expect(after.interests.flatMap((i) => i.itemIds).sort()).toEqual(['k1', 's1', 's2']);
     const exported = (await engine.exportData()).summary as { spaces: Array<{ encoder: string }> };
-    expect(exported.spaces.map((s) => s.encoder).sort()).toEqual(['lexical:v1:512', 'model:fake']);
+    expect(exported.spaces.map((s) => s.encoder).sort()).toEqual(['lexical:v1:16384', 'model:fake']);
   });
 
   it('a second tab sees the first tab’s events, and its ranking uses them', async () => {

@@ -127,7 +127,7 @@ describe('Engine: init', () => {
   it('emits the lexical encoder first, then the backend and the model', async () => {
     const { events, deps, engine } = await setup();
     expect(events.map(([type]) => type)).toEqual(['encoder', 'backend', 'encoder']);
-    expect(events[0]![1]).toEqual({ id: 'lexical:v1:512', kind: 'lexical', dimension: 512 });
+    expect(events[0]![1]).toEqual({ id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 });
     expect(events[1]![1]).toMatchObject({ device: 'cpu' });
     expect(events[2]![1]).toEqual({ id: 'model:fake', kind: 'model', dimension: DIM, device: 'cpu' });
     expect(await engine.whenModelSettled()).toEqual(events[2]![1]);
@@ -144,7 +144,7 @@ describe('Engine: init', () => {
       now: () => T0,
     });
     const result = await engine.init({ model: false });
-    expect(result).toEqual({ encoder: { id: 'lexical:v1:512', kind: 'lexical', dimension: 512 }, storage: 'indexeddb' });
+    expect(result).toEqual({ encoder: { id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 }, storage: 'indexeddb' });
     expect(await engine.whenModelSettled()).toEqual(result.encoder);
     await expect(engine.init({})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
@@ -163,7 +163,7 @@ describe('Engine: init', () => {
 
   it('does not load a model with model: false', async () => {
     const { events, deps } = await setup({ model: false });
-    expect(events).toEqual([['encoder', { id: 'lexical:v1:512', kind: 'lexical', dimension: 512 }]]);
+    expect(events).toEqual([['encoder', { id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 }]]);
     expect(deps.loadModel).not.toHaveBeenCalled();
   });
 
@@ -202,12 +202,12 @@ describe('Engine: init', () => {
     expect(errors[0]).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
     expect((errors[0] as { message: string }).message).toContain('404 config.json');
     expect(events.filter(([t]) => t === 'encoder')).toHaveLength(1);
-    expect((await engine.whenModelSettled()).id).toBe('lexical:v1:512');
+    expect((await engine.whenModelSettled()).id).toBe('lexical:v1:16384');
 
     await engine.upsertItems([item('s1', 'Trail running shoes'), item('s2', 'Trail running shoes, waterproof'), item('k', 'Chef knife')]);
     await engine.track({ type: 'view', itemId: 's1' }, 'b1');
     const result = await engine.rank(['k', 's2']);
-    expect(result.encoder.id).toBe('lexical:v1:512');
+    expect(result.encoder.id).toBe('lexical:v1:16384');
     expect(ids(result)).toEqual(['s2', 'k']);
     expect(result.coldStart).toBe(false);
   });
@@ -636,14 +636,14 @@ describe('Engine: rank', () => {
     const errors = events.filter(([t]) => t === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]![1]).toMatchObject({ code: 'INFERENCE_FAILED' });
-    expect(events).toContainEqual(['encoder', { id: 'lexical:v1:512', kind: 'lexical', dimension: 512 }]);
+    expect(events).toContainEqual(['encoder', { id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 }]);
 
     const calls = model.calls.length;
     const next = await engine.rank(['b', 'c']);
-    expect(next.encoder.id).toBe('lexical:v1:512');
+    expect(next.encoder.id).toBe('lexical:v1:16384');
     expect(next.items).toHaveLength(2);
     expect(model.calls.length).toBe(calls); // the poisoned model is not asked again
-    expect((await engine.profile()).encoder.id).toBe('lexical:v1:512');
+    expect((await engine.profile()).encoder.id).toBe('lexical:v1:16384');
   });
 
   it('validates rank arguments', async () => {
@@ -743,7 +743,7 @@ describe('Engine: profile, export, forget', () => {
     expect(profile.affinities.tag.map((a) => a.label)).toEqual(['trail']);
     expect(profile.text).toContain('Shoes > Running');
     expect(profile.text).toContain('trail');
-    expect(profile.encoder.id).toBe('lexical:v1:512');
+    expect(profile.encoder.id).toBe('lexical:v1:16384');
     expect(profile.storage).toMatchObject({ kind: 'indexeddb', encrypted: false, events: 4 });
     expect(profile.storage.bytes.log).toBeGreaterThan(0);
   });

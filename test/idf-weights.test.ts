@@ -12,21 +12,21 @@ const newIndex = (dim = 8): ItemIndex => {
   return new ItemIndex((item) => item.title, (item) => affinityKeysOf(item, 8, ids), dim);
 };
 const row = (index: number[], value: number[]) => ({ index: Uint16Array.from(index), value: Float32Array.from(value) });
-const idf = (n: number, df: number): number => Math.log((n + 1) / (df + 1)) + 1;
+const idf = (n: number, df: number): number => Math.log((n + 1) / (df + 1)) + 0.1;
 
 describe('DocumentFrequencies', () => {
-  it('weighs every bucket 1 with no rows, then ln((N + 1) / (df + 1)) + 1', () => {
+  it('weighs every bucket alike (0.1) with no rows, then ln((N + 1) / (df + 1)) + 0.1', () => {
     const df = new DocumentFrequencies(4);
-    expect(Array.from(df.weights())).toEqual([1, 1, 1, 1]);
+    expect(Array.from(df.weights(), (x) => x.toFixed(6))).toEqual(['0.100000', '0.100000', '0.100000', '0.100000']);
     df.add([0, 1]);
     df.add([0, 2]);
     df.add([0]);
     expect(df.count).toBe(3);
     expect([0, 1, 2, 3].map((t) => df.frequency(t))).toEqual([3, 1, 1, 0]);
     const w = df.weights();
-    expect(w[0]).toBeCloseTo(1, 6); // in every row: weight 1, not 0
-    expect(w[1]).toBeCloseTo(1 + Math.log(2), 6); // ln(4 / 2) + 1
-    expect(w[3]).toBeCloseTo(1 + Math.log(4), 6); // in no row yet (a query word): the largest, finite
+    expect(w[0]).toBeCloseTo(0.1, 6); // in every row: the floor, not 0
+    expect(w[1]).toBeCloseTo(0.1 + Math.log(2), 6); // ln(4 / 2) + 0.1
+    expect(w[3]).toBeCloseTo(0.1 + Math.log(4), 6); // in no row yet (a query word): the largest, finite
   });
 
   it('forgets a removed row and recomputes the weights after each change', () => {
@@ -38,7 +38,7 @@ describe('DocumentFrequencies', () => {
     df.remove([0, 1]);
     expect(df.count).toBe(1);
     expect([0, 1, 2].map((t) => df.frequency(t))).toEqual([0, 1, 0]);
-    expect(df.weights()[1]).toBeCloseTo(1, 6);
+    expect(df.weights()[1]).toBeCloseTo(0.1, 6);
   });
 
   it('rejects a bucket outside its dimension and a bad dimension', () => {
@@ -163,7 +163,7 @@ describe('contentScores with term weights', () => {
 
 describe('IDF in lexical ranking', () => {
   it('a rare shared word outweighs a common one that plain cosines prefer', async () => {
-    const encoder = createLexicalEncoder();
+    const encoder = createLexicalEncoder(512);
     const index = newIndex(512);
     const fill = ['sofa', 'lamp', 'mug', 'scarf', 'rug', 'vase', 'chair', 'towel', 'kettle', 'clock'];
     const items: Item[] = [

@@ -23,12 +23,30 @@ describe('tokenizeWords', () => {
 });
 
 describe('createLexicalEncoder', () => {
-  it('reports id lexical:v1:512 and 512-dimensional vectors by default', async () => {
+  it('reports id lexical:v1:16384 and 16,384-dimensional vectors by default', async () => {
     const enc = createLexicalEncoder();
-    expect(enc.info).toEqual({ id: 'lexical:v1:512', kind: 'lexical', dimension: 512 });
+    expect(enc.info).toEqual({ id: 'lexical:v1:16384', kind: 'lexical', dimension: 16384 });
     const [v] = await enc.embed(['trail running shoes']);
     expect(v).toBeInstanceOf(Float32Array);
-    expect(v).toHaveLength(512);
+    expect(v).toHaveLength(16384);
+  });
+
+  it('gives the same vectors sparse: the non-zero entries in increasing bucket order', async () => {
+    const texts = ['Stainless steel chef knife, 20 cm', 'trail running shoes', '', 'Crème Brûlée'];
+    for (const dim of [64, 16384]) {
+      const enc = createLexicalEncoder(dim);
+      const dense = await enc.embed(texts);
+      const sparse = enc.embedSparse(texts);
+      texts.forEach((_, i) => {
+        const { index, value } = sparse[i]!;
+        expect(index).toBeInstanceOf(Uint16Array);
+        expect(index.length).toBe(value.length);
+        for (let k = 1; k < index.length; k++) expect(index[k]!).toBeGreaterThan(index[k - 1]!);
+        const nonZero = [...dense[i]!.entries()].filter(([, x]) => x !== 0);
+        expect(Array.from(index)).toEqual(nonZero.map(([t]) => t));
+        expect(Array.from(value)).toEqual(nonZero.map(([, x]) => x));
+      });
+    }
   });
 
   it('uses the dimension in the id', async () => {
@@ -95,7 +113,7 @@ describe('createLexicalEncoder', () => {
   it('gives a zero vector, without NaN, for empty or wordless text', async () => {
     const [empty, punct] = await createLexicalEncoder().embed(['', '?!. -']);
     for (const v of [empty!, punct!]) {
-      expect(v).toHaveLength(512);
+      expect(v).toHaveLength(16384);
       expect(v.every((x) => x === 0)).toBe(true);
       expect(v.some((x) => Number.isNaN(x))).toBe(false);
     }
@@ -105,10 +123,11 @@ describe('createLexicalEncoder', () => {
     await expect(createLexicalEncoder().embed([])).resolves.toEqual([]);
   });
 
-  it('rejects a dimension that is not an integer >= 16', () => {
-    for (const bad of [0, 15, -512, 16.5, Number.NaN, Infinity]) {
+  it('rejects a dimension that is not an integer in [16, 65536] (bucket indices are 16-bit)', () => {
+    for (const bad of [0, 15, -512, 16.5, 65_537, Number.NaN, Infinity]) {
       expect(() => createLexicalEncoder(bad), String(bad)).toThrow(RangeError);
     }
     expect(() => createLexicalEncoder(16)).not.toThrow();
+    expect(() => createLexicalEncoder(65_536)).not.toThrow();
   });
 });

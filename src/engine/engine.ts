@@ -22,6 +22,7 @@ import { decideFromProbe, planDevice } from './encoder/backend.js';
 import { withCache } from './encoder/cache.js';
 import { deleteModelFileCaches } from './encoder/file-cache.js';
 import { createLexicalEncoder } from './encoder/lexical.js';
+import type { LexicalEncoder } from './encoder/lexical.js';
 import type { ModelSource } from './encoder/model.js';
 import type { Encoder } from './encoder/types.js';
 import type { EngineConfig } from './options.js';
@@ -46,7 +47,7 @@ import { topListedCategory } from './summary/describe.js';
 import { affinityKeysOf, affinityScorer, newKeyIds } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
 import type { CandidateRows, DenseGather } from './ranking/scores.js';
-import { densify, pickRows, probeDots, sparsify } from './ranking/scores.js';
+import { densify, pickRows, probeDots } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
 import { foldIn } from './learning/fold-in.js';
 import { itemText } from './item-text.js';
@@ -56,7 +57,7 @@ import { openNamespaceStorage } from './storage.js';
 import type { LoggedEvent } from './store/profile-store.js';
 import { describeSummary } from './summary/describe.js';
 import { decayedValue } from './summary/affinity.js';
-import { applyToSpace, getSpace, readInterests, readSession } from './summary/interests.js';
+import { applyToSpace, getSpace, readInterests, readProfile, readSession } from './summary/interests.js';
 import { negativeScore } from './summary/negatives.js';
 import { eventWeight, toJSON as summaryToJSON } from './summary/summary.js';
 import type { SummaryConfig } from './summary/types.js';
@@ -125,7 +126,7 @@ export class Engine {
   private negativeSlots: { key: { negatives: ReadonlyMap<string, unknown>; events: readonly unknown[]; index: ItemIndex; revision: number }; found: Array<{ id: string; slot: number }> } | null = null;
   /** {@link historyFor}'s last answer and what it was computed from. */
   private history: { key: { events: readonly unknown[]; encoder: Encoder; index: ItemIndex; revision: number }; vectors: HistoryVector[] } | null = null;
-  private lexical: Encoder = createLexicalEncoder();
+  private readonly lexical: LexicalEncoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
   /** Vectors by encoder id, then by text: history and candidates are embedded once per encoder. */
@@ -439,8 +440,8 @@ export class Engine {
       // Another call may have computed some of these while this one yielded.
       const part = Int32Array.from(missing.slice(from, from + step), (i) => slots[i]!);
       const todo = index.missingLexical(part);
-      const dense = await this.lexical.embed(todo.map((i) => index.text(part[i]!)));
-      todo.forEach((i, j) => index.setLexical(part[i]!, sparsify(dense[j]!)));
+      const rows = this.lexical.embedSparse(todo.map((i) => index.text(part[i]!)));
+      todo.forEach((i, j) => index.setLexical(part[i]!, rows[j]!));
     }
   }
 
@@ -470,11 +471,16 @@ export class Engine {
     return Array.from(slots, (slot) => this.index.vector(id, dimension, slot)!);
   }
 
-  /** The interests and session intent of one encoder's space, as they stand at `now`. */
-  private probes(encoder: Encoder, now: number): Pick<SpaceInput, 'interests' | 'session'> {
+  /**
+   * What the content component compares with in one encoder's space, as it
+   * stands at `now`: the interests (or, with `match` 'profile', the whole
+   * profile in their place) and the session intent.
+   */
+  private probes(encoder: Encoder, now: number, match: RankOptions['contentMatch'] = 'nearest'): Pick<SpaceInput, 'interests' | 'session'> {
     const space = this.log.summary.spaces.get(encoder.info.id);
     if (!space || space.dimension !== encoder.info.dimension) return { interests: [], session: null };
-    const interests = readInterests(space, now, this.summaryConfig).filter((it) => it.strength > 0);
+    const profile = match === 'profile' ? readProfile(space, now, this.summaryConfig) : null;
+    const interests = (profile ? [profile] : readInterests(space, now, this.summaryConfig)).filter((it) => it.strength > 0);
     const session = readSession(space, now, this.summaryConfig);
     return { interests, session: session && session.strength > 0 ? session : null };
   }
@@ -768,7 +774,7 @@ export class Engine {
     ]);
     const spaces: SpaceInput[] = encoders.map((e, s) => ({
       rows: e === this.lexical ? { csr: lexicalRows, dim: e.info.dimension } : { dense: modelRows!, dim: e.info.dimension },
-      ...this.probes(e, now),
+      ...this.probes(e, now, options.contentMatch),
       query: queryVectors?.[s] ?? null,
       context: anchorVectors?.[s] ?? null,
     }));

@@ -7,6 +7,7 @@ import { CfFactors } from './learning/cf-factors.js';
 import { IdTable } from './id-table.js';
 import { BAND, BRAND, CATALOGUED, CATEGORY, INVERSE_NORM, KEYS_NOT_READ, LEX_LENGTH, LEX_START, NORM_AT, POPULARITY, SlotRecords, TAGS, VECTOR_SPACES, VECTOR_TAG } from './slot-records.js';
 import { DocumentFrequencies, inverseWeightedNorm } from './ranking/idf.js';
+import { LEXICAL_DIMENSION } from './encoder/lexical.js';
 
 /**
  * The items ranking reads, by slot: their text, popularity, affinity keys,
@@ -47,7 +48,7 @@ export class ItemIndex {
     private readonly textOf: (item: Item) => string,
     private readonly keysOf: (item: Item) => AffinityKeys,
     /** The lexical encoder's dimension (bucket indices of the rows are below it). */
-    lexicalDimension = 512,
+    lexicalDimension = LEXICAL_DIMENSION,
   ) {
     this.lexicalFrequencies = new DocumentFrequencies(lexicalDimension);
   }

@@ -46,6 +46,11 @@ export function validateRankOptions(raw: unknown): RankOptions {
     if (typeof e !== 'number' || !Number.isFinite(e) || e < 0) bad('longTailExponent', 'must be a finite number >= 0');
     out.longTailExponent = e as number;
   }
+  if (o['contentMatch'] !== undefined) {
+    const m = o['contentMatch'];
+    if (m !== 'nearest' && m !== 'profile') bad('contentMatch', "must be 'nearest' or 'profile'");
+    out.contentMatch = m as 'nearest' | 'profile';
+  }
   if (o['diversity'] !== undefined) {
     const d = o['diversity'];
     if (typeof d !== 'number' || !(d >= 0 && d <= 1)) bad('diversity', 'must be a number from 0 to 1');

@@ -4,19 +4,27 @@
  * the inverse-document-frequency weights they give.
  *
  * The weight of bucket t is the smoothed IDF
- *   idf(t) = ln((N + 1) / (df(t) + 1)) + 1
+ *   idf(t) = ln((N + 1) / (df(t) + 1)) + IDF_FLOOR
  * (N rows, df(t) of them with a non-zero in t). The +1 inside acts as one
  * extra row holding every bucket: no division by zero, and a bucket no row
- * has yet (a query word) gets the largest weight, not infinity. The +1
- * outside keeps a bucket that every row has at weight 1, not 0: such a word
- * says little, but dropping it entirely would make an item whose text has
- * only common words unlike everything. With no rows every weight is 1 (no
- * weighting). This is scikit-learn's `smooth_idf` form.
+ * has yet (a query word) gets the largest weight, not infinity. The floor
+ * keeps a bucket that every row has above 0: such a word says little, but
+ * dropping it entirely would make an item whose text has only common words
+ * unlike everything. With no rows every weight is the floor (no weighting).
+ *
+ * scikit-learn's `smooth_idf` adds 1 outside, not 0.1. That flattens the
+ * weights (a word in half the rows then weighs 1.7 against 9.5 for a word in
+ * one row, instead of 0.8 against 8.6), and profiles built over many items
+ * pile up the common words: on MovieLens item cold start the lexical profile
+ * scored NDCG@10 0.143 with +1 and 0.160 with +0.1 (0.160 with +0).
  *
  * Weights are applied when scoring (see `contentScores` in scores.ts), never
  * stored in rows or profiles: df changes with every item that arrives, and
  * stored vectors then stay valid.
  */
+/** Added to every bucket's IDF (see above). */
+export const IDF_FLOOR = 0.1;
+
 export class DocumentFrequencies {
   private df: Int32Array;
   private rows = 0;
@@ -52,7 +60,7 @@ export class DocumentFrequencies {
     if (this.cached) return this.cached;
     const out = new Float32Array(this.dimension);
     const n1 = this.rows + 1;
-    for (let t = 0; t < out.length; t++) out[t] = Math.log(n1 / (this.df[t]! + 1)) + 1;
+    for (let t = 0; t < out.length; t++) out[t] = Math.log(n1 / (this.df[t]! + 1)) + IDF_FLOOR;
     return (this.cached = out);
   }
 

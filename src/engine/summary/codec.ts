@@ -83,3 +83,45 @@ export function decodeVector(b64: string, dimension?: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * A vector by its non-zero entries: `v`, their values as {@link encodeVector}
+ * writes them, and `i`, base64 of their indices as little-endian uint16 in
+ * increasing order. For the wide, pruned vectors of sparse spaces (256
+ * entries of 16,384: 1,368 characters instead of 43,692).
+ */
+export function encodeSparseVector(vector: Float32Array): { v: string; i: string } {
+  const indices: number[] = [];
+  // Entries too small for a half float (±0 once encoded) are left out, so what is read back re-encodes the same.
+  for (let t = 0; t < vector.length; t++) if ((toHalfBits(vector[t]!) & 0x7fff) !== 0) indices.push(t);
+  const bytes = new Uint8Array(indices.length * 2);
+  const view = new DataView(bytes.buffer);
+  indices.forEach((t, k) => view.setUint16(k * 2, t, true));
+  return { v: encodeVector(indices.map((t) => vector[t]!)), i: bytesToBase64(bytes) };
+}
+
+/**
+ * Decodes `encodeSparseVector` output into a dense vector of `dimension`.
+ * Throws an Error (with a plain message) when either part is invalid, their
+ * counts differ, or an index is out of range or out of order.
+ */
+export function decodeSparseVector(values: string, indices: string, dimension: number): Float32Array {
+  const entries = decodeVector(values);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(indices);
+  } catch {
+    throw new Error('has indices that are not valid base64');
+  }
+  if (bytes.length !== entries.length * 2) throw new Error(`has ${bytes.length / 2} indices for ${entries.length} values`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(dimension);
+  let previous = -1;
+  for (let k = 0; k < entries.length; k++) {
+    const t = view.getUint16(k * 2, true);
+    if (t <= previous || t >= dimension) throw new Error(`has index ${t} at ${k}: indices must increase and be below ${dimension}`);
+    out[t] = entries[k]!;
+    previous = t;
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { LocalRankError } from '../../errors.js';
 import { dot, normalizeInPlace } from '../vector.js';
 import { addDecayed, decayedValue } from './affinity.js';
 import type { Decayed, Interest, InterestSpace, SummaryConfig } from './types.js';
-import { DAY_MS, MINUTE_MS } from './types.js';
+import { DAY_MS, MINUTE_MS, SPARSE_SPACE_DIMENSION, SPARSE_VECTOR_ENTRIES } from './types.js';
 
 /**
  * Multi-interest online clustering, one space per encoder. Pure: the caller
@@ -25,8 +25,12 @@ import { DAY_MS, MINUTE_MS } from './types.js';
  *   every interest's representatives, and the nearest interest, if within the
  *   threshold, loses `|w| * cosine` of strength; at zero it is removed. The
  *   session is left alone.
+ * - `w > 0`, profile: the whole profile's vector becomes the weighted
+ *   running mean of every such `x` (weights decayed with `halfLifeDays`).
  * - `w == 0` (impressions): nothing but `appliedSeq` changes.
- * Interest strengths decay with `halfLifeDays`.
+ * Interest strengths decay with `halfLifeDays`. In a space wider than
+ * `SPARSE_SPACE_DIMENSION`, every vector keeps only its
+ * `SPARSE_VECTOR_ENTRIES` largest entries (re-normalised) after each change.
  */
 
 export interface SpaceUpdate {
@@ -44,7 +48,7 @@ export interface SpaceUpdate {
 
 export function createSpace(encoder: string, dimension: number): InterestSpace {
   if (!Number.isInteger(dimension) || dimension <= 0) throw new LocalRankError('INVALID_ARGUMENT', `dimension must be a whole number > 0 (got ${dimension})`, 'dimension');
-  return { encoder, dimension, appliedSeq: -1, interests: [], session: null };
+  return { encoder, dimension, appliedSeq: -1, interests: [], session: null, profile: null };
 }
 
 /**
@@ -69,16 +73,67 @@ export function getSpace(spaces: Map<string, InterestSpace>, encoder: string, di
 const interestHalfLife = (config: SummaryConfig): number => config.halfLifeDays * DAY_MS;
 const sessionHalfLife = (config: SummaryConfig): number => config.sessionHalfLifeMinutes * MINUTE_MS;
 
+/** Entries a vector of this space keeps (0: all). */
+const keptEntries = (space: InterestSpace): number => (space.dimension > SPARSE_SPACE_DIMENSION ? SPARSE_VECTOR_ENTRIES : 0);
+
+/**
+ * The indices of a vector's non-zero entries in a sparse space, so that its
+ * arithmetic touches those only; null in a dense space (every index).
+ */
+type Support = number[] | null;
+
+function supportOf(vector: Float32Array, keep: number): Support {
+  if (keep <= 0) return null;
+  const out: number[] = [];
+  for (let t = 0; t < vector.length; t++) if (vector[t] !== 0) out.push(t);
+  return out;
+}
+
+/**
+ * Normalises `vector` after keeping only its `keep` entries of largest
+ * magnitude (ties: the lower index stays); `entries` lists every index where
+ * it may be non-zero. Returns the indices of the entries kept.
+ */
+function normalizeKeepingLargest(vector: Float32Array, entries: readonly number[], keep: number): number[] {
+  const live = entries.filter((t) => vector[t] !== 0);
+  if (live.length > keep) {
+    live.sort((a, b) => Math.abs(vector[b]!) - Math.abs(vector[a]!) || a - b);
+    for (let k = keep; k < live.length; k++) vector[live[k]!] = 0;
+    live.length = keep;
+  }
+  let sq = 0;
+  for (const t of live) sq += vector[t]! * vector[t]!;
+  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  for (const t of live) vector[t]! *= inv;
+  return live;
+}
+
+function dotOn(a: Float32Array, b: Float32Array, support: Support): number {
+  if (!support) return dot(a, b);
+  let sum = 0;
+  for (const t of support) sum += a[t]! * b[t]!;
+  return sum;
+}
+
 /**
  * `target.vector <- normalise(target.vector * S + x * w)` with both weights
- * taken at the later of the two times, then `w` added to the strength.
+ * taken at the later of the two times, then `w` added to the strength. In a
+ * sparse space (`keep` > 0) only the entries of the two supports change, and
+ * the result keeps its `keep` largest.
  */
-function mergeVector(vector: Float32Array, strength: Decayed, x: Float32Array, w: number, at: number, halfLife: number): void {
+function mergeVector(vector: Float32Array, strength: Decayed, x: Float32Array, xSupport: Support, w: number, at: number, halfLife: number, keep: number): void {
   const ref = Math.max(strength.t, at);
   const s = Math.max(0, decayedValue(strength, ref, halfLife));
   const wx = w * Math.pow(0.5, (ref - at) / halfLife);
-  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * s + x[i]! * wx;
-  normalizeInPlace(vector);
+  if (keep > 0 && xSupport) {
+    const touched = supportOf(vector, keep)!;
+    for (const t of xSupport) if (vector[t] === 0) touched.push(t);
+    for (const t of touched) vector[t] = vector[t]! * s + x[t]! * wx;
+    normalizeKeepingLargest(vector, touched, keep);
+  } else {
+    for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * s + x[i]! * wx;
+    normalizeInPlace(vector);
+  }
   addDecayed(strength, w, at, halfLife);
 }
 
@@ -88,12 +143,12 @@ function addRepresentative(interest: Interest, itemId: string | undefined, max: 
   interest.itemIds = [itemId, ...rest].slice(0, max);
 }
 
-function nearest(interests: readonly Interest[], x: Float32Array, skip = -1): { index: number; cosine: number } {
+function nearest(interests: readonly Interest[], x: Float32Array, xSupport: Support, skip = -1): { index: number; cosine: number } {
   let index = -1;
   let cosine = -Infinity;
   interests.forEach((it, i) => {
     if (i === skip) return;
-    const c = dot(it.vector, x);
+    const c = dotOn(it.vector, x, xSupport);
     if (c > cosine) {
       cosine = c;
       index = i;
@@ -105,13 +160,14 @@ function nearest(interests: readonly Interest[], x: Float32Array, skip = -1): { 
 /** Interest `index` absorbs every other interest within the threshold of it; returns its final index. */
 function absorbClose(space: InterestSpace, index: number, config: SummaryConfig): number {
   const h = interestHalfLife(config);
+  const keep = keptEntries(space);
   for (;;) {
     const target = space.interests[index]!;
-    const { index: j, cosine } = nearest(space.interests, target.vector, index);
+    const { index: j, cosine } = nearest(space.interests, target.vector, supportOf(target.vector, keep), index);
     if (j < 0 || cosine < config.interestMergeThreshold) return index;
     const other = space.interests[j]!;
     const ref = Math.max(target.strength.t, other.strength.t);
-    mergeVector(target.vector, target.strength, other.vector, decayedValue(other.strength, ref, h), ref, h);
+    mergeVector(target.vector, target.strength, other.vector, supportOf(other.vector, keep), decayedValue(other.strength, ref, h), ref, h, keep);
     target.itemIds = [...new Set([...target.itemIds, ...other.itemIds])].slice(0, config.maxRepresentatives);
     space.interests.splice(j, 1);
     if (j < index) index--;
@@ -133,6 +189,8 @@ export function applyToSpace(space: InterestSpace, update: SpaceUpdate, config: 
   if (w === 0 || !Number.isFinite(w) || !Number.isFinite(update.timestamp)) return true;
   const x = normalizeInPlace(Float32Array.from(update.vector));
   if (!x.some((v) => v !== 0) || x.some((v) => !Number.isFinite(v))) return true;
+  const keep = keptEntries(space);
+  const xSupport = keep > 0 ? normalizeKeepingLargest(x, supportOf(x, keep)!, keep) : null;
   const at = update.timestamp;
   const h = interestHalfLife(config);
 
@@ -140,7 +198,7 @@ export function applyToSpace(space: InterestSpace, update: SpaceUpdate, config: 
     if (update.itemId !== undefined) {
       for (const it of space.interests) it.itemIds = it.itemIds.filter((id) => id !== update.itemId);
     }
-    const { index, cosine } = nearest(space.interests, x);
+    const { index, cosine } = nearest(space.interests, x, xSupport);
     if (index >= 0 && cosine >= config.interestMergeThreshold) {
       const it = space.interests[index]!;
       addDecayed(it.strength, w * cosine, at, h);
@@ -149,16 +207,20 @@ export function applyToSpace(space: InterestSpace, update: SpaceUpdate, config: 
     return true;
   }
 
+  // The whole profile.
+  if (space.profile) mergeVector(space.profile.vector, space.profile.strength, x, xSupport, w, at, h, keep);
+  else space.profile = { vector: Float32Array.from(x), strength: { w, t: at } };
+
   // Session intent.
-  if (space.session) mergeVector(space.session.vector, space.session.strength, x, w, at, sessionHalfLife(config));
+  if (space.session) mergeVector(space.session.vector, space.session.strength, x, xSupport, w, at, sessionHalfLife(config), keep);
   else space.session = { vector: Float32Array.from(x), strength: { w, t: at } };
 
   // Interests.
   const fresh = (): Interest => ({ vector: Float32Array.from(x), strength: { w, t: at }, itemIds: update.itemId === undefined ? [] : [update.itemId] });
-  const { index, cosine } = nearest(space.interests, x);
+  const { index, cosine } = nearest(space.interests, x, xSupport);
   const mergeInto = (i: number): void => {
     const it = space.interests[i]!;
-    mergeVector(it.vector, it.strength, x, w, at, h);
+    mergeVector(it.vector, it.strength, x, xSupport, w, at, h, keep);
     addRepresentative(it, update.itemId, config.maxRepresentatives);
     absorbClose(space, i, config);
   };
@@ -201,4 +263,10 @@ export function readInterests(space: InterestSpace, now: number, config: Summary
 export function readSession(space: InterestSpace, now: number, config: SummaryConfig): { vector: Float32Array; strength: number } | null {
   if (!space.session) return null;
   return { vector: space.session.vector, strength: decayedValue(space.session.strength, now, sessionHalfLife(config)) };
+}
+
+/** The whole profile (see `InterestSpace.profile`) with its strength at `now`, or null. */
+export function readProfile(space: InterestSpace, now: number, config: SummaryConfig): { vector: Float32Array; strength: number } | null {
+  if (!space.profile) return null;
+  return { vector: space.profile.vector, strength: decayedValue(space.profile.strength, now, interestHalfLife(config)) };
 }

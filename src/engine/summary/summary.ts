@@ -1,11 +1,11 @@
 import { LocalRankError } from '../../errors.js';
 import type { EventType, Item, StoredEvent } from '../../types.js';
 import { applyAffinities, createAffinities, decayedValue } from './affinity.js';
-import { decodeVector, encodeVector } from './codec.js';
+import { decodeSparseVector, decodeVector, encodeSparseVector, encodeVector } from './codec.js';
 import { cloneLearner, learnerFromJSON, learnerToJSON } from '../learning/learner.js';
 import { createNegatives, recordDismissal, recordEngagement, recordImpression } from './negatives.js';
 import type { AffinityKind, Decayed, InterestSpace, SpaceJSON, Summary, SummaryConfig, SummaryJSON } from './types.js';
-import { AFFINITY_KINDS, DAY_MS, DEFAULT_SUMMARY_CONFIG, MINUTE_MS, SUMMARY_FORMAT, SUMMARY_VERSION } from './types.js';
+import { AFFINITY_KINDS, DAY_MS, DEFAULT_SUMMARY_CONFIG, MINUTE_MS, SPARSE_SPACE_DIMENSION, SUMMARY_FORMAT, SUMMARY_VERSION } from './types.js';
 
 const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart', 'purchase', 'search', 'rate', 'dismiss', 'impression'];
 
@@ -120,6 +120,7 @@ export function cloneSummary(summary: Summary): Summary {
           appliedSeq: s.appliedSeq,
           interests: s.interests.map((it) => ({ vector: Float32Array.from(it.vector), strength: { ...it.strength }, itemIds: [...it.itemIds] })),
           session: s.session ? { vector: Float32Array.from(s.session.vector), strength: { ...s.session.strength } } : null,
+          profile: s.profile ? { vector: Float32Array.from(s.profile.vector), strength: { ...s.profile.strength } } : null,
         },
       ]),
     ),
@@ -167,6 +168,7 @@ function referenceTime(summary: Summary): number {
   for (const s of summary.spaces.values()) {
     s.interests.forEach((it) => see(it.strength));
     if (s.session) see(s.session.strength);
+    if (s.profile) see(s.profile.strength);
   }
   return ref;
 }
@@ -202,15 +204,17 @@ export function toJSON(summary: Summary, config: Pick<SummaryConfig, 'halfLifeDa
   const spaces: SpaceJSON[] = [...summary.spaces.values()]
     .sort((a, b) => b.appliedSeq - a.appliedSeq)
     .map((s) => {
-      const session = s.session ? { v: encodeVector(s.session.vector), w: at(s.session.strength, hs) } : null;
+      const encode = (vector: Float32Array): { v: string; i?: string } => (s.dimension > SPARSE_SPACE_DIMENSION ? encodeSparseVector(vector) : { v: encodeVector(vector) });
+      const session = s.session ? { ...encode(s.session.vector), w: at(s.session.strength, hs) } : null;
       return {
         encoder: s.encoder,
         dimension: s.dimension,
         seq: s.appliedSeq,
         interests: s.interests
-          .map((it) => ({ v: encodeVector(it.vector), w: at(it.strength, h), items: [...it.itemIds] }))
+          .map((it) => ({ ...encode(it.vector), w: at(it.strength, h), items: [...it.itemIds] }))
           .sort((a, b) => b.w - a.w),
         session: session && session.w > 0 ? session : null,
+        profile: s.profile ? { ...encode(s.profile.vector), w: at(s.profile.strength, h) } : null,
       };
     });
   const json: SummaryJSON = {
@@ -311,15 +315,17 @@ function strings(v: unknown, path: string): string[] {
   return arr(v, path).map((s, i) => str(s, `${path}[${i}]`));
 }
 
-function vector(v: unknown, dimension: number, path: string): Float32Array {
-  const b64 = str(v, path);
+/** A stored vector: `v` dense, or `v` and `i` for a sparse one (see codec.ts). */
+function vector(stored: Record<string, unknown>, dimension: number, path: string): Float32Array {
+  const b64 = str(stored['v'], `${path}.v`);
+  const indices = stored['i'] === undefined ? undefined : str(stored['i'], `${path}.i`);
   let out: Float32Array;
   try {
-    out = decodeVector(b64, dimension);
+    out = indices === undefined ? decodeVector(b64, dimension) : decodeSparseVector(b64, indices, dimension);
   } catch (error) {
-    return corrupt(path, (error as Error).message);
+    return corrupt(`${path}.v`, (error as Error).message);
   }
-  if (!out.some((x) => x !== 0)) corrupt(path, 'is a zero vector');
+  if (!out.some((x) => x !== 0)) corrupt(`${path}.v`, 'is a zero vector');
   // Not re-normalised: the decoded half floats re-encode to the same bits, so toJSON(fromJSON(j)) equals j.
   return out;
 }
@@ -394,13 +400,13 @@ export function fromJSON(input: unknown): Summary {
     const encoder = str(raw['encoder'], `${p}.encoder`);
     if (summary.spaces.has(encoder)) corrupt(`${p}.encoder`, `repeats the encoder "${encoder}"`);
     const dimension = num(raw['dimension'], `${p}.dimension`, { integer: true, min: 1 });
-    if (dimension > 4096) corrupt(`${p}.dimension`, 'must be at most 4096');
-    const space: InterestSpace = { encoder, dimension, appliedSeq: num(raw['seq'], `${p}.seq`, { integer: true, min: -1 }), interests: [], session: null };
+    if (dimension > 65_536) corrupt(`${p}.dimension`, 'must be at most 65536');
+    const space: InterestSpace = { encoder, dimension, appliedSeq: num(raw['seq'], `${p}.seq`, { integer: true, min: -1 }), interests: [], session: null, profile: null };
     arr(raw['interests'], `${p}.interests`).forEach((it, j) => {
       const q = `${p}.interests[${j}]`;
       if (!isObject(it)) return corrupt(q, 'must be an object');
       space.interests.push({
-        vector: vector(it['v'], dimension, `${q}.v`),
+        vector: vector(it, dimension, q),
         strength: { w: num(it['w'], `${q}.w`, { min: 0 }), t },
         itemIds: strings(it['items'], `${q}.items`),
       });
@@ -408,7 +414,12 @@ export function fromJSON(input: unknown): Summary {
     const session = raw['session'];
     if (session !== null) {
       if (!isObject(session)) return corrupt(`${p}.session`, 'must be an object or null');
-      space.session = { vector: vector(session['v'], dimension, `${p}.session.v`), strength: { w: num(session['w'], `${p}.session.w`, { min: 0 }), t } };
+      space.session = { vector: vector(session, dimension, `${p}.session`), strength: { w: num(session['w'], `${p}.session.w`, { min: 0 }), t } };
+    }
+    const profile = raw['profile'];
+    if (profile !== undefined && profile !== null) {
+      if (!isObject(profile)) return corrupt(`${p}.profile`, 'must be an object or null');
+      space.profile = { vector: vector(profile, dimension, `${p}.profile`), strength: { w: num(profile['w'], `${p}.profile.w`, { min: 0 }), t } };
     }
     summary.spaces.set(encoder, space);
   });

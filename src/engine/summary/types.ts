@@ -70,13 +70,30 @@ export interface Interest {
   itemIds: string[];
 }
 
-/** Short-term intent: a unit vector with a short half-life (`sessionHalfLifeMinutes`). */
-export interface SessionIntent {
+/** A unit vector with a decayed strength. */
+export interface Centroid {
   vector: Float32Array;
   strength: Decayed;
 }
 
+/** Short-term intent: a unit vector with a short half-life (`sessionHalfLifeMinutes`). */
+export type SessionIntent = Centroid;
+
 /** Interests in one encoder's vector space. */
+/**
+ * Spaces with more dimensions than this (the lexical encoder's hashed
+ * buckets) hold their interest and session vectors sparse: each keeps only
+ * its {@link SPARSE_VECTOR_ENTRIES} largest entries, in memory and stored, so
+ * a profile stays small however wide the space is.
+ */
+export const SPARSE_SPACE_DIMENSION = 4096;
+/**
+ * Entries a sparse space's vector keeps. On MovieLens item cold start a
+ * lexical profile cut to its 256 largest entries lost 0.004 of NDCG@10
+ * (0.189 → 0.185) against the whole profile.
+ */
+export const SPARSE_VECTOR_ENTRIES = 256;
+
 export interface InterestSpace {
   encoder: string;
   dimension: number;
@@ -84,6 +101,13 @@ export interface InterestSpace {
   appliedSeq: number;
   interests: Interest[];
   session: SessionIntent | null;
+  /**
+   * The whole profile: the decayed mean (half-life `halfLifeDays`) of every
+   * positive event's vector, never split or replaced as interests are. What
+   * `contentMatch: 'profile'` ranks by. Null until a positive event (and in
+   * summaries stored before it existed).
+   */
+  profile: Centroid | null;
 }
 
 export interface Summary {
@@ -246,6 +270,9 @@ export interface SpaceJSON {
   dimension: number;
   seq: number;
   /** Strongest first. */
-  interests: Array<{ v: string; w: number; items: string[] }>;
-  session: { v: string; w: number } | null;
+  /** `v`: the vector as codec.ts encodes it; with `i`, only its non-zero entries (spaces wider than `SPARSE_SPACE_DIMENSION`). */
+  interests: Array<{ v: string; i?: string; w: number; items: string[] }>;
+  session: { v: string; i?: string; w: number } | null;
+  /** Absent in summaries written before it existed. */
+  profile?: { v: string; i?: string; w: number } | null;
 }
