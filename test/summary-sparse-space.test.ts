@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalRankError } from '../src/errors.js';
+import { caught } from './caught.ts';
 import { applyToSpace, createSpace, readProfile } from '../src/engine/summary/interests.js';
 import { encodeSparseVector } from '../src/engine/summary/codec.js';
 import { createSummary, fromJSON, summaryBytes, toJSON } from '../src/engine/summary/summary.js';
@@ -95,15 +95,9 @@ describe('sparse spaces (wider than 4,096 dimensions)', () => {
     summary.spaces.set(space.encoder, space);
     const good = (): SummaryJSON => JSON.parse(JSON.stringify(toJSON(summary))) as SummaryJSON;
     const expectCorrupt = (json: SummaryJSON, message: RegExp): void => {
-      let error: unknown;
-      try {
-        fromJSON(json);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(LocalRankError);
-      expect((error as LocalRankError).code).toBe('STORAGE_CORRUPTED');
-      expect((error as LocalRankError).message).toMatch(message);
+      const error = caught(() => fromJSON(json));
+      expect(error.code).toBe('STORAGE_CORRUPTED');
+      expect(error.message).toMatch(message);
     };
     const twoEntries = (indices: number[], dimension = WIDE): { v: string; i: string } => {
       const v = new Float32Array(dimension);
