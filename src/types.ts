@@ -267,7 +267,7 @@ export interface RankOptions {
    *   person engaged with. Suits broad tastes built over a long history (films,
    *   music, articles), where each item says a little about the person. On
    *   MovieLens item cold start (lexical encoder) it scored NDCG@10 0.143
-   *   against 0.113 for `'nearest'`.
+   *   against 0.124 for `'nearest'`.
    * Both add the session intent the same way. A profile stored by an earlier
    * version has no whole-profile vector: `'profile'` then matches the
    * interests, as `'nearest'` does, and the vector builds up from the next event.

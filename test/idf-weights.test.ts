@@ -132,8 +132,8 @@ describe('contentScores with term weights', () => {
     index.setLexical(x!, row([0, 2], [0.6, 0.8]));
     index.setLexical(y!, row([1], [1]));
     const rows = index.lexicalRows(Int32Array.from([x!, y!]));
-    expect(rows.kernel!.rowsAgainstProbes(rows.start, rows.length, new Float32Array(3), 1, 3)).not.toBeNull(); // the SIMD path runs here
-    // Two rows: df = (1, 1, 1), so every weight is ln(3 / 2) + 1: equal weights leave cosines unchanged.
+    expect(rows.kernel!.rowsAgainstProbes(rows.start, rows.length, [sparsify(new Float32Array(3))], 3)).not.toBeNull(); // the SIMD path runs here
+    // Two rows: df = (1, 1, 1), so every weight is ln(3 / 2) + 0.1: equal weights leave cosines unchanged.
     const equal = similarityTo({ csr: rows, dim: 3 }, p);
     expect(equal[0]).toBeCloseTo(0.36, 5);
     expect(equal[1]).toBeCloseTo(0.8, 5);

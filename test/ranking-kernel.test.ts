@@ -108,6 +108,8 @@ describe('VectorStore', () => {
 });
 
 describe('SparseStore', () => {
+  /** `count` probes of `dim` numbers, row-major, by their non-zeros. */
+  const sparseProbes = (probes: Float32Array, count: number, dim: number) => Array.from({ length: count }, (_, j) => sparsify(probes.subarray(j * dim, (j + 1) * dim)));
 
   it('sparse kernel equals plain dot products (1 to 9 probes, padded to blocks of 4) after the store grew many times', () => {
     const rng = mulberry32(5);
@@ -115,7 +117,7 @@ describe('SparseStore', () => {
     const { dense, store, start, length } = sparseRows(rng, 50, dim);
     for (let probeCount = 1; probeCount <= 9; probeCount++) {
       const probes = randomVector(rng, probeCount * dim);
-      const result = store.rowsAgainstProbes(start, length, probes, probeCount, dim)!;
+      const result = store.rowsAgainstProbes(start, length, sparseProbes(probes, probeCount, dim), dim)!;
       expect(result.stride).toBe(4 * Math.ceil(probeCount / 4));
       dense.forEach((v, i) => {
         for (let j = 0; j < probeCount; j++) expect(result.cos[i * result.stride + j]).toBeCloseTo(dot(v, 0, probes, j * dim, dim), 4);
@@ -133,7 +135,7 @@ describe('SparseStore', () => {
       );
       const { store, start, length } = csrStore(dense);
       const probes = randomVector(rng, 5 * dim);
-      const result = store.rowsAgainstProbes(start, length, probes, 5, dim)!;
+      const result = store.rowsAgainstProbes(start, length, sparseProbes(probes, 5, dim), dim)!;
       expect(result.cos.length).toBe(rows * 8);
       dense.forEach((v, i) => {
         for (let j = 0; j < 5; j++) expect(result.cos[i * 8 + j]).toBeCloseTo(dot(v, 0, probes, j * dim, dim), 4);
@@ -143,7 +145,7 @@ describe('SparseStore', () => {
 
   it('without the kernel, keeps the same rows in plain arrays and returns null', () => {
     const { dense, store, start, length } = sparseRows(mulberry32(6), 20, 16, false);
-    expect(store.rowsAgainstProbes(start, length, new Float32Array(16), 1, 16)).toBeNull();
+    expect(store.rowsAgainstProbes(start, length, [sparsify(new Float32Array(16))], 16)).toBeNull();
     dense.forEach((v, i) => {
       const back = new Float32Array(16);
       for (let k = start[i]!; k < start[i]! + length[i]!; k++) back[store.indices[k]!] = store.values[k]!;

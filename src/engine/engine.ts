@@ -46,8 +46,8 @@ import { createLdpReport, validateEpsilon } from './privacy/randomized-response.
 import { topListedCategory } from './summary/describe.js';
 import { affinityKeysOf, affinityScorer, newKeyIds } from './ranking/affinity.js';
 import type { HistoryVector } from './ranking/explain.js';
-import type { CandidateRows, DenseGather } from './ranking/scores.js';
-import { densify, pickRows, probeDots } from './ranking/scores.js';
+import type { CandidateRows, DenseGather, SparseRow, WeightedVector } from './ranking/scores.js';
+import { densify, pickRows, probeDots, sparsify } from './ranking/scores.js';
 import { ItemIndex } from './item-index.js';
 import { foldIn } from './learning/fold-in.js';
 import { itemText } from './item-text.js';
@@ -61,7 +61,7 @@ import { applyToSpace, getSpace, readInterests, readProfile, readSession } from 
 import { negativeScore } from './summary/negatives.js';
 import { eventWeight, toJSON as summaryToJSON } from './summary/summary.js';
 import type { SummaryConfig } from './summary/types.js';
-import { DAY_MS, resolveSummaryConfig } from './summary/types.js';
+import { DAY_MS, isSparseSpace, resolveSummaryConfig } from './summary/types.js';
 import { validateArray, validateEvent, validateItem } from './validate.js';
 
 /** What the engine needs from its surroundings; the worker passes real ones, tests pass fakes. */
@@ -126,6 +126,12 @@ export class Engine {
   private negativeSlots: { key: { negatives: ReadonlyMap<string, unknown>; events: readonly unknown[]; index: ItemIndex; revision: number }; found: Array<{ id: string; slot: number }> } | null = null;
   /** {@link historyFor}'s last answer and what it was computed from. */
   private history: { key: { events: readonly unknown[]; encoder: Encoder; index: ItemIndex; revision: number }; vectors: HistoryVector[] } | null = null;
+  /**
+   * {@link nonZerosOf}'s answers, by vector. A summary's vectors never change
+   * once it is the current one (the profile store updates a copy and swaps
+   * it in), so a vector's entry stays true for as long as the vector lives.
+   */
+  private readonly summaryNonZeros = new WeakMap<Float32Array, SparseRow>();
   private readonly lexical: LexicalEncoder = createLexicalEncoder();
   private model: Encoder | null = null;
   private modelSettled: Promise<EncoderInfo> = Promise.resolve(this.lexical.info);
@@ -482,7 +488,16 @@ export class Engine {
     const profile = match === 'profile' ? readProfile(space, now, this.summaryConfig) : null;
     const interests = (profile ? [profile] : readInterests(space, now, this.summaryConfig)).filter((it) => it.strength > 0);
     const session = readSession(space, now, this.summaryConfig);
-    return { interests, session: session && session.strength > 0 ? session : null };
+    const sparse = isSparseSpace(space.dimension);
+    const withNonZeros = <T extends WeightedVector>(probe: T): T => (sparse ? { ...probe, nonZeros: this.nonZerosOf(probe.vector) } : probe);
+    return { interests: interests.map(withNonZeros), session: session && session.strength > 0 ? withNonZeros(session) : null };
+  }
+
+  /** The non-zero entries of a summary vector of a sparse space, found once per vector. */
+  private nonZerosOf(vector: Float32Array): SparseRow {
+    let row = this.summaryNonZeros.get(vector);
+    if (!row) this.summaryNonZeros.set(vector, (row = sparsify(vector)));
+    return row;
   }
 
   /**

@@ -114,7 +114,7 @@ export function contentInSpace(space: SpaceInput): Float64Array | null {
   const strongest = Math.max(0, ...interests.map((it) => it.strength));
   const probes =
     session && strongest > 0
-      ? [...interests, { vector: session.vector, strength: SESSION_SHARE * Math.min(strongest, session.strength) }]
+      ? [...interests, { ...session, strength: SESSION_SHARE * Math.min(strongest, session.strength) }]
       : session
         ? [session]
         : interests;

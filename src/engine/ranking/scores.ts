@@ -24,10 +24,21 @@ export interface SparseRow {
   value: Float32Array;
 }
 
-/** A direction with a strength: an interest centroid as `readInterests` returns it (extra fields are fine). */
-export interface WeightedVector {
+/** A probe vector, with its non-zero entries when the caller keeps them. */
+export interface ProbeVector {
   /** Unit vector, length `dim`. */
   vector: Float32Array;
+  /**
+   * `vector`'s non-zero entries (as `sparsify` gives them; not modified here).
+   * Sparse candidate rows meet probes by their non-zeros: a wide lexical
+   * probe holds a few hundred of 16,384, and finding them scans every
+   * dimension on each call unless the caller keeps them.
+   */
+  nonZeros?: SparseRow;
+}
+
+/** A direction with a strength: an interest centroid as `readInterests` returns it (extra fields are fine). */
+export interface WeightedVector extends ProbeVector {
   /** Current decayed strength; entries with strength <= 0 or not finite are ignored. */
   strength: number;
 }
@@ -311,8 +322,8 @@ export interface SparseGather {
   readonly value: Float32Array;
   start: Int32Array;
   length: Int32Array;
-  /** Like {@link DenseGather.kernel}. */
-  kernel?: { rowsAgainstProbes(start: Int32Array, length: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null };
+  /** Like {@link DenseGather.kernel}, with the probes given by their non-zeros. */
+  kernel?: { rowsAgainstProbes(start: Int32Array, length: Int32Array, probes: readonly SparseRow[], dim: number): ProbeScores | null };
   /**
    * Per-dimension weights (the lexical buckets' IDF, ranking/idf.ts), length
    * `dim`: similarities are then cosines of the weighted vectors (see
@@ -399,18 +410,12 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
   if (query) checkDim(query, dim, 'query');
 
   const m = interests.length;
-  const probeCount = m + (session ? 1 : 0) + (query ? 1 : 0);
-  const packed = new Float32Array(probeCount * dim);
-  interests.forEach((it, j) => packed.set(it.vector, j * dim));
+  const vectors: ProbeVector[] = [...interests, ...(session ? [{ vector: session }] : []), ...(query ? [{ vector: query }] : [])];
+  const probeCount = vectors.length;
   const sessionRow = session ? m : -1;
   const queryRow = query ? m + (session ? 1 : 0) : -1;
-  if (session) packed.set(session, sessionRow * dim);
-  if (query) packed.set(query, queryRow * dim);
   const termWeights = 'csr' in candidates ? (candidates.csr.termWeights ?? null) : null;
-  if (termWeights) {
-    checkDim(termWeights, dim, 'termWeights');
-    weighProbes(packed, probeCount, dim, termWeights);
-  }
+  if (termWeights) checkDim(termWeights, dim, 'termWeights');
   const csr = 'csr' in candidates ? candidates.csr : null;
   const rowScale = csr && termWeights && probeCount > 0 ? (csr.inverseNorms ?? inverseWeightedNorms(csr, termWeights)) : null;
 
@@ -458,55 +463,77 @@ export function contentScores(candidates: CandidateRows, probes: ContentProbes):
     if (sessionOut) sessionOut[i] = scale * cos[o + sessionRow]!;
     if (queryOut) queryOut[i] = scale * cos[o + queryRow]!;
   };
-  if (probeCount > 0) againstProbes(candidates, packed, probeCount, record);
+  if (probeCount > 0) againstProbes(candidates, vectors, record, termWeights);
   return { interestMax, interestMean, bestInterest, session: sessionOut, query: queryOut };
 }
 
 /**
- * Every candidate row against the `probeCount` probe rows of `packed` (`dim`
- * numbers each, row-major): `visit(i, cos, o)` gets row i's dot products at
- * `cos[o + j]`, in row order. The rows' kernel does the work where they have
- * one (the item index's SIMD kernels), JavaScript loops otherwise. `cos` is
- * only valid during the call.
+ * Every candidate row against each probe (`dim` numbers each): `visit(i, cos,
+ * o)` gets row i's dot products at `cos[o + j]`, in row order. The rows'
+ * kernel does the work where they have one (the item index's SIMD kernels),
+ * JavaScript loops otherwise. `cos` is only valid during the call. Sparse
+ * rows (CSR) meet the probes by their non-zeros, each first weighed to
+ * `D²p / ‖Dp‖` when `termWeights` are given: a lexical probe has a few
+ * hundred non-zeros in 16,384 dimensions, and dense work on it would cost more
+ * than the rows.
  */
-function againstProbes(candidates: CandidateRows, packed: Float32Array, probeCount: number, visit: (i: number, cos: ArrayLike<number>, o: number) => void): void {
+function againstProbes(candidates: CandidateRows, probes: readonly ProbeVector[], visit: (i: number, cos: ArrayLike<number>, o: number) => void, termWeights: Float32Array | null = null): void {
   const dim = candidates.dim;
   const count = rowCount(candidates);
-  const all =
-    'dense' in candidates
-      ? (candidates.dense.kernel?.rowsAgainstProbes(candidates.dense.offsets, packed, probeCount, dim) ?? null)
-      : 'csr' in candidates
-        ? (candidates.csr.kernel?.rowsAgainstProbes(candidates.csr.start, candidates.csr.length, packed, probeCount, dim) ?? null)
-        : null;
+  const probeCount = probes.length;
   const cos = new Float64Array(2 * probeCount);
-  if (all) {
-    for (let i = 0; i < count; i++) visit(i, all.cos, i * all.stride);
-  } else if ('rows' in candidates || 'dense' in candidates) {
-    // Row i is data(i) at offset(i): its own array at 0, or the shared array at its offset.
-    const rows = 'rows' in candidates ? candidates.rows : null;
-    const shared = 'dense' in candidates ? candidates.dense : null;
-    if (rows) rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
-    const data = (i: number): Float32Array => rows?.[i] ?? shared!.data;
-    const offset = (i: number): number => (rows ? 0 : shared!.offsets[i]!);
-    let i = 0;
-    for (; i + 1 < count; i += 2) {
-      twoRowsAgainstProbes(data(i), offset(i), data(i + 1), offset(i + 1), packed, probeCount, dim, cos);
-      visit(i, cos, 0);
-      visit(i + 1, cos, probeCount);
+  if ('csr' in candidates) {
+    const sparse = probes.map((p) => {
+      const row = p.nonZeros ?? sparsify(p.vector);
+      return termWeights ? weighed(row, termWeights) : row;
+    });
+    const all = candidates.csr.kernel?.rowsAgainstProbes(candidates.csr.start, candidates.csr.length, sparse, dim) ?? null;
+    if (all) {
+      for (let i = 0; i < count; i++) visit(i, all.cos, i * all.stride);
+      return;
     }
-    if (i < count) {
-      rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
-      visit(i, cos, 0);
-    }
-  } else {
     const transposed = new Float32Array(probeCount * dim);
-    for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * probeCount + j] = packed[j * dim + t]!;
+    writeTransposed(sparse, transposed, probeCount);
     const { index, value, start, length } = candidates.csr;
     for (let i = 0; i < count; i++) {
       sparseAgainstProbes(index, value, start[i]!, length[i]!, transposed, probeCount, cos);
       visit(i, cos, 0);
     }
+    return;
   }
+  const packed = new Float32Array(probeCount * dim);
+  probes.forEach((p, j) => packed.set(p.vector, j * dim));
+  const all = 'dense' in candidates ? (candidates.dense.kernel?.rowsAgainstProbes(candidates.dense.offsets, packed, probeCount, dim) ?? null) : null;
+  if (all) {
+    for (let i = 0; i < count; i++) visit(i, all.cos, i * all.stride);
+    return;
+  }
+  // Row i is data(i) at offset(i): its own array at 0, or the shared array at its offset.
+  const rows = 'rows' in candidates ? candidates.rows : null;
+  const shared = 'dense' in candidates ? candidates.dense : null;
+  if (rows) rows.forEach((row, i) => row.length !== dim && checkDim(row, dim, `candidates[${i}]`));
+  const data = (i: number): Float32Array => rows?.[i] ?? shared!.data;
+  const offset = (i: number): number => (rows ? 0 : shared!.offsets[i]!);
+  let i = 0;
+  for (; i + 1 < count; i += 2) {
+    twoRowsAgainstProbes(data(i), offset(i), data(i + 1), offset(i + 1), packed, probeCount, dim, cos);
+    visit(i, cos, 0);
+    visit(i + 1, cos, probeCount);
+  }
+  if (i < count) {
+    rowAgainstProbes(data(i), offset(i), packed, probeCount, dim, cos);
+    visit(i, cos, 0);
+  }
+}
+
+/**
+ * Writes sparse probes as the columns of `out` (`stride` numbers per
+ * dimension: probe j's entry t at `t * stride + j`), which must start zeroed.
+ */
+export function writeTransposed(probes: readonly SparseRow[], out: Float32Array, stride: number): void {
+  probes.forEach(({ index, value }, j) => {
+    for (let k = 0; k < index.length; k++) out[index[k]! * stride + j] = value[k]!;
+  });
 }
 
 /**
@@ -520,29 +547,23 @@ export function probeDots(candidates: CandidateRows, probes: readonly Float32Arr
   const m = probes.length;
   const out = new Float64Array(count * m);
   if (m === 0) return out;
-  const packed = new Float32Array(m * dim);
-  probes.forEach((p, j) => {
-    checkDim(p, dim, 'probes');
-    packed.set(p, j * dim);
-  });
-  againstProbes(candidates, packed, m, (i, cos, o) => {
+  probes.forEach((p) => checkDim(p, dim, 'probes'));
+  againstProbes(candidates, probes.map((vector) => ({ vector })), (i, cos, o) => {
     for (let j = 0; j < m; j++) out[i * m + j] = cos[o + j]!;
   });
   return out;
 }
 
-/** Probe rows p of `packed` become `D²p / ‖Dp‖` in place (zero when Dp is zero). */
-function weighProbes(packed: Float32Array, count: number, dim: number, w: Float32Array): void {
-  for (let j = 0; j < count; j++) {
-    const at = j * dim;
-    let sq = 0;
-    for (let t = 0; t < dim; t++) {
-      const v = w[t]! * packed[at + t]!;
-      sq += v * v;
-    }
-    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
-    for (let t = 0; t < dim; t++) packed[at + t]! *= w[t]! * w[t]! * inv;
+/** The probe p as `D²p / ‖Dp‖` (zero when Dp is zero), a new row. */
+function weighed(p: SparseRow, w: Float32Array): SparseRow {
+  const { index, value } = p;
+  let sq = 0;
+  for (let k = 0; k < index.length; k++) {
+    const v = w[index[k]!]! * value[k]!;
+    sq += v * v;
   }
+  const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  return { index, value: value.map((v, k) => v * w[index[k]!]! * w[index[k]!]! * inv) };
 }
 
 /** `1 / ‖Dx‖` per sparse row (0 for a row that is zero under the weights). */

@@ -11,6 +11,8 @@
  */
 import { base64ToBytes } from '../base64.js';
 import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
+import type { SparseRow } from './scores.js';
+import { writeTransposed } from './scores.js';
 
 const PAGE = 65_536;
 
@@ -203,11 +205,12 @@ export class SparseStore {
   }
 
   /**
-   * Rows (non-zeros `[start[i], start[i] + length[i])`) against the
-   * `probeCount` probe rows of `probes` (`dim` numbers each, row-major, dim <=
-   * 65,536); null without the kernel. The result's array is overwritten by the next call.
+   * Rows (non-zeros `[start[i], start[i] + length[i])`) against sparse
+   * probes of `dim` dimensions (dim <= 65,536); null without the kernel. The
+   * result's array is overwritten by the next call.
    */
-  rowsAgainstProbes(start: Int32Array, length: Int32Array, probes: Float32Array, probeCount: number, dim: number): ProbeScores | null {
+  rowsAgainstProbes(start: Int32Array, length: Int32Array, probes: readonly SparseRow[], dim: number): ProbeScores | null {
+    const probeCount = probes.length;
     if (!this.wasm || probeCount === 0) return null;
     const count = start.length;
     const blocks = Math.ceil(probeCount / 4);
@@ -222,7 +225,7 @@ export class SparseStore {
     new Int32Array(buffer, lengthsAt, count).set(length);
     const transposed = new Float32Array(buffer, probesAt, dim * stride);
     transposed.fill(0);
-    for (let j = 0; j < probeCount; j++) for (let t = 0; t < dim; t++) transposed[t * stride + j] = probes[j * dim + t]!;
+    writeTransposed(probes, transposed, stride);
     this.wasm.kernels.sparse(0, this.capacity * 4, startsAt, lengthsAt, count, probesAt, blocks, outAt);
     return { cos: new Float32Array(buffer, outAt, count * stride), stride };
   }

@@ -2,7 +2,7 @@ import { LocalRankError } from '../../errors.js';
 import { dot, normalizeInPlace } from '../vector.js';
 import { addDecayed, decayedValue } from './affinity.js';
 import type { Decayed, Interest, InterestSpace, SummaryConfig } from './types.js';
-import { DAY_MS, MINUTE_MS, SPARSE_SPACE_DIMENSION, SPARSE_VECTOR_ENTRIES } from './types.js';
+import { DAY_MS, isSparseSpace, MINUTE_MS, SPARSE_VECTOR_ENTRIES } from './types.js';
 
 /**
  * Multi-interest online clustering, one space per encoder. Pure: the caller
@@ -74,7 +74,7 @@ const interestHalfLife = (config: SummaryConfig): number => config.halfLifeDays 
 const sessionHalfLife = (config: SummaryConfig): number => config.sessionHalfLifeMinutes * MINUTE_MS;
 
 /** Entries a vector of this space keeps (0: all). */
-const keptEntries = (space: InterestSpace): number => (space.dimension > SPARSE_SPACE_DIMENSION ? SPARSE_VECTOR_ENTRIES : 0);
+const keptEntries = (space: InterestSpace): number => (isSparseSpace(space.dimension) ? SPARSE_VECTOR_ENTRIES : 0);
 
 /**
  * The indices of a vector's non-zero entries in a sparse space, so that its

@@ -5,7 +5,7 @@ import { decodeSparseVector, decodeVector, encodeSparseVector, encodeVector } fr
 import { cloneLearner, learnerFromJSON, learnerToJSON } from '../learning/learner.js';
 import { createNegatives, recordDismissal, recordEngagement, recordImpression } from './negatives.js';
 import type { AffinityKind, Decayed, InterestSpace, SpaceJSON, Summary, SummaryConfig, SummaryJSON } from './types.js';
-import { AFFINITY_KINDS, DAY_MS, DEFAULT_SUMMARY_CONFIG, MINUTE_MS, SPARSE_SPACE_DIMENSION, SUMMARY_FORMAT, SUMMARY_VERSION } from './types.js';
+import { AFFINITY_KINDS, DAY_MS, DEFAULT_SUMMARY_CONFIG, isSparseSpace, MINUTE_MS, SUMMARY_FORMAT, SUMMARY_VERSION } from './types.js';
 
 const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart', 'purchase', 'search', 'rate', 'dismiss', 'impression'];
 
@@ -204,7 +204,7 @@ export function toJSON(summary: Summary, config: Pick<SummaryConfig, 'halfLifeDa
   const spaces: SpaceJSON[] = [...summary.spaces.values()]
     .sort((a, b) => b.appliedSeq - a.appliedSeq)
     .map((s) => {
-      const encode = (vector: Float32Array): { v: string; i?: string } => (s.dimension > SPARSE_SPACE_DIMENSION ? encodeSparseVector(vector) : { v: encodeVector(vector) });
+      const encode = (vector: Float32Array): { v: string; i?: string } => (isSparseSpace(s.dimension) ? encodeSparseVector(vector) : { v: encodeVector(vector) });
       const session = s.session ? { ...encode(s.session.vector), w: at(s.session.strength, hs) } : null;
       return {
         encoder: s.encoder,

@@ -79,14 +79,15 @@ export interface Centroid {
 /** Short-term intent: a unit vector with a short half-life (`sessionHalfLifeMinutes`). */
 export type SessionIntent = Centroid;
 
-/** Interests in one encoder's vector space. */
 /**
  * Spaces with more dimensions than this (the lexical encoder's hashed
- * buckets) hold their interest and session vectors sparse: each keeps only
- * its {@link SPARSE_VECTOR_ENTRIES} largest entries, in memory and stored, so
- * a profile stays small however wide the space is.
+ * buckets) hold their vectors (interests, session, whole profile) sparse:
+ * each keeps only its {@link SPARSE_VECTOR_ENTRIES} largest entries, in memory
+ * and stored, so a profile stays small however wide the space is.
  */
 export const SPARSE_SPACE_DIMENSION = 4096;
+/** Whether a space of this many dimensions holds its vectors sparse (see {@link SPARSE_SPACE_DIMENSION}). */
+export const isSparseSpace = (dimension: number): boolean => dimension > SPARSE_SPACE_DIMENSION;
 /**
  * Entries a sparse space's vector keeps. On MovieLens item cold start a
  * lexical profile cut to its 256 largest entries lost 0.004 of NDCG@10
@@ -94,6 +95,7 @@ export const SPARSE_SPACE_DIMENSION = 4096;
  */
 export const SPARSE_VECTOR_ENTRIES = 256;
 
+/** Interests in one encoder's vector space. */
 export interface InterestSpace {
   encoder: string;
   dimension: number;
