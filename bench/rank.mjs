@@ -3,7 +3,8 @@
 // Ranking latency of `rank(ids, { k: 20 })` for 100, 1,000, 10,000 and 50,000 candidates with
 // precomputed 384-dimension vectors, MMR off and on (`diversity: 0.3`):
 //   - in headless Chromium, through LocalRank's worker (ESM build, dist/), round trip measured
-//     on the page (5 µs timer: the page is served with COOP/COEP);
+//     on the page (5 µs timer: the page is served with COOP/COEP), plus the time inside the
+//     worker that each result reports as `elapsedMs` (chromium_inworker_* keys);
 //   - in Node, through the engine (src/engine, bundled with vite now) in a worker_threads worker,
 //     round trip measured on the main thread, plus the time inside the worker;
 // against two naive baselines, each in its own plain worker in both (bench/rank-naive.mjs), in
@@ -257,10 +258,13 @@ try {
       const naive = seriesStats('naive_chromium', step.n, r.naiveMs);
       const simple = seriesStats('simple_naive_chromium', step.n, r.simpleMs);
       const echo = median(r.echoMs);
+      const inside = seriesStats('chromium_inworker', step.n, r.lrInsideMs);
+      const mmrInside = seriesStats('mmr_chromium_inworker', step.n, r.mmrInsideMs);
       extra[`chromium_ids_roundtrip_p50_ms_${step.n}`] = echo;
       extra[`speedup_vs_naive_${step.n}`] = naive.p50 / lr.p50;
       extra[`speedup_vs_simple_naive_${step.n}`] = simple.p50 / lr.p50;
       log(`[chromium] N=${num(step.n).padStart(6)}  LocalRank ${line(lr)} | MMR ${line(mmr)}`);
+      log(`                    inside the worker (RankResult.elapsedMs): LocalRank ${line(inside)} | MMR ${line(mmrInside)}`);
       log(`                    naive (same work) ${line(naive)} | speedup ${fmt(naive.p50 / lr.p50)}x`);
       log(
         `                    simple: one mean-vector cosine + prior ${line(simple)} | speedup vs simple ${fmt(simple.p50 / lr.p50)}x | the ids alone to a plain worker (count back): p50 ${fmt(echo, 3)} ms | ${fmt((performance.now() - t0) / 1000, 1)} s`,
@@ -440,8 +444,10 @@ log();
 // 3. Summary
 for (const key of Object.keys(result)) if (key in extra) result[key] = extra[key];
 const TARGETS = [
-  ['chromium_p50_ms_1000', (v) => v <= 3, '1,000 candidates ranked in <= 3 ms p50 in the worker in headless Chromium (MMR off)'],
-  ['chromium_p50_ms_10000', (v) => v <= 25, '10,000 candidates ranked in <= 25 ms p50 in the worker in headless Chromium (MMR off)'],
+  ['chromium_inworker_p50_ms_1000', (v) => v <= 3, '1,000 candidates ranked in <= 3 ms p50 in the worker in headless Chromium (MMR off)'],
+  ['chromium_inworker_p50_ms_10000', (v) => v <= 25, '10,000 candidates ranked in <= 25 ms p50 in the worker in headless Chromium (MMR off)'],
+  ['chromium_p50_ms_1000', (v) => v <= 3, 'the same, 1,000, as a round trip from the page (stricter: messaging included)'],
+  ['chromium_p50_ms_10000', (v) => v <= 25, 'the same, 10,000, as a round trip from the page'],
   ['speedup_vs_naive_10000', (v) => v >= 2, 'at least 2x faster than the same-work naive baseline at 10,000 (Chromium)'],
 ];
 for (const [key, ok, text] of TARGETS) {

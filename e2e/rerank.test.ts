@@ -91,9 +91,11 @@ forEachBrowser('ranking in the browser', (env) => {
         const complements = await lr.complements('tent');
         await lr.track([{ type: 'view', itemId: 'kit-2' }, { type: 'view', itemId: 'run-3' }, { type: 'add_to_cart', itemId: 'kit-2' }]);
         const recent = await lr.recentlyViewed();
+        const searchStarted = performance.now();
         const search = await lr.rank(items.map((i: { id: string }) => i.id), { query: 'chef knife', k: 3 });
+        const searchRoundTripMs = performance.now() - searchStarted;
         const error = await lr.similarTo('nope').catch((e: { code: string; field?: string }) => ({ code: e.code, field: e.field }));
-        return { similarCold, complements, recent, search, error };
+        return { similarCold, complements, recent, search, searchRoundTripMs, error };
       },
       [[...RUNNING, ...KITCHEN], tent] as const,
     );
@@ -110,6 +112,11 @@ forEachBrowser('ranking in the browser', (env) => {
     // Search: knives first.
     expect(out.search.items[0].id).toMatch(/^kit-(1|4|7)$/);
     expect(out.error).toEqual({ code: 'UNKNOWN_ITEM', field: 'itemId' });
+    // Every mode says how long it took in the worker: no longer than the page waited for it.
+    for (const r of [out.similarCold, out.complements, out.recent, out.search]) {
+      expect(Number.isFinite(r.elapsedMs) && r.elapsedMs >= 0).toBe(true);
+    }
+    expect(out.search.elapsedMs).toBeLessThanOrEqual(out.searchRoundTripMs + 0.1);
     // Only model and runtime files from this host; no URL mentions what was viewed or searched.
     expect(offHost(log.requests, env.server)).toEqual([]);
     expect(log.requests.filter((u) => /kit-|run-|chef|knife|tent/i.test(u))).toEqual([]);

@@ -70,7 +70,7 @@ function fakeApi(engine: FakeEngine, overrides: ReturnType<Behaviour>) {
       engine.ranks.push([candidates, options]);
       return run(
         'rank',
-        () => ({ items: candidates.map((c, i) => ({ id: typeof c === 'string' ? c : (c as { id: string }).id, score: -i, components: {}, reasons: [] })), encoder: LEXICAL, coldStart: true }),
+        () => ({ items: candidates.map((c, i) => ({ id: typeof c === 'string' ? c : (c as { id: string }).id, score: -i, components: {}, reasons: [] })), encoder: LEXICAL, coldStart: true, elapsedMs: 0 }),
         [candidates, options],
       );
     },

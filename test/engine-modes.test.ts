@@ -105,6 +105,26 @@ describe('complements', () => {
   });
 });
 
+describe('elapsedMs', () => {
+  it('every mode reports the time it took in the engine, within the time its call took', async () => {
+    const { engine } = await engineWith(CATALOG);
+    await engine.track([{ type: 'view', itemId: 'shoe1', timestamp: T0 - 60_000 }], 'e');
+    const calls: Array<() => Promise<RankResult>> = [
+      () => engine.rank(CATALOG.map((i) => i.id), { k: 3 }),
+      () => engine.similarTo('shoe1'),
+      () => engine.complements('tent'),
+      () => engine.recentlyViewed(),
+    ];
+    for (const call of calls) {
+      const before = performance.now();
+      const result = await call();
+      const around = performance.now() - before;
+      expect(result.elapsedMs).toBeGreaterThan(0);
+      expect(result.elapsedMs).toBeLessThanOrEqual(around);
+    }
+  });
+});
+
 describe('recentlyViewed', () => {
   it('newest first, one entry per item, without impressions and dismissals; k and excludePurchased', async () => {
     const { engine, clock } = await engineWith(CATALOG);

@@ -3,7 +3,7 @@ import { caught } from './caught.ts';
 import { applyToSpace, createSpace, readProfile } from '../src/engine/summary/interests.js';
 import { encodeSparseVector } from '../src/engine/summary/codec.js';
 import { createSummary, fromJSON, summaryBytes, toJSON } from '../src/engine/summary/summary.js';
-import { DAY_MS, resolveSummaryConfig, SPARSE_VECTOR_ENTRIES } from '../src/engine/summary/types.js';
+import { DAY_MS, resolveSummaryConfig, SPARSE_PROFILE_ENTRIES, SPARSE_VECTOR_ENTRIES } from '../src/engine/summary/types.js';
 import type { InterestSpace, SummaryJSON } from '../src/engine/summary/types.js';
 import { mulberry32 as rng } from '../src/engine/ranking/random.js';
 
@@ -27,9 +27,10 @@ function scattered(dim: number, n: number, r: () => number): Float32Array {
 const nonZeros = (v: Float32Array): number => v.reduce((n, x) => n + (x !== 0 ? 1 : 0), 0);
 const norm = (v: Float32Array): number => Math.hypot(...v);
 const vectorsOf = (space: InterestSpace): Float32Array[] => [...space.interests.map((it) => it.vector), space.session!.vector, space.profile!.vector];
+const cutVectorsOf = (space: InterestSpace): Float32Array[] => [...space.interests.map((it) => it.vector), space.session!.vector];
 
 describe('sparse spaces (wider than 4,096 dimensions)', () => {
-  it(`keep at most ${SPARSE_VECTOR_ENTRIES} entries per vector, the largest ones, at unit length`, () => {
+  it(`keep at most ${SPARSE_VECTOR_ENTRIES} entries per vector (the whole profile ${SPARSE_PROFILE_ENTRIES}), the largest ones, at unit length`, () => {
     const r = rng(3);
     const space = createSpace('lexical:v1:16384', WIDE);
     const x = scattered(WIDE, 300, r);
@@ -43,11 +44,17 @@ describe('sparse spaces (wider than 4,096 dimensions)', () => {
     const [a, b] = largest;
     expect(kept[a!]! / kept[b!]!).toBeCloseTo(x[a!]! / x[b!]!, 5);
 
+    // The whole profile took all 300.
+    expect(nonZeros(space.profile!.vector)).toBe(300);
+
     for (let i = 0; i < 40; i++) apply(space, scattered(WIDE, 60, r), 1, T0 + (i + 1) * 60_000);
-    for (const v of vectorsOf(space)) {
+    for (const v of cutVectorsOf(space)) {
       expect(nonZeros(v)).toBeLessThanOrEqual(SPARSE_VECTOR_ENTRIES);
       expect(norm(v)).toBeCloseTo(1, 5);
     }
+    // 40 more items of 60 entries each: more than the profile keeps.
+    expect(nonZeros(space.profile!.vector)).toBe(SPARSE_PROFILE_ENTRIES);
+    expect(norm(space.profile!.vector)).toBeCloseTo(1, 5);
   });
 
   it('a dense space keeps every entry', () => {
@@ -66,10 +73,10 @@ describe('sparse spaces (wider than 4,096 dimensions)', () => {
     const json = JSON.parse(JSON.stringify(toJSON(summary))) as SummaryJSON;
     const stored = json.spaces[0]!;
     expect(stored.interests.length).toBe(config.maxInterests);
-    for (const v of [...stored.interests, stored.session!, stored.profile!]) {
-      expect(typeof v.i).toBe('string');
-      expect(v.v.length).toBeLessThanOrEqual(Math.ceil((SPARSE_VECTOR_ENTRIES * 2) / 3) * 4);
-    }
+    const base64Length = (halfFloats: number): number => Math.ceil((halfFloats * 2) / 3) * 4;
+    for (const v of [...stored.interests, stored.session!, stored.profile!]) expect(typeof v.i).toBe('string');
+    for (const v of [...stored.interests, stored.session!]) expect(v.v.length).toBeLessThanOrEqual(base64Length(SPARSE_VECTOR_ENTRIES));
+    expect(stored.profile!.v.length).toBeLessThanOrEqual(base64Length(SPARSE_PROFILE_ENTRIES));
     // Dense half floats would be 43,692 characters per vector, ten vectors 437 KB.
     expect(summaryBytes(summary)).toBeLessThan(40_000);
 

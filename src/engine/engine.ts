@@ -607,22 +607,25 @@ export class Engine {
 
   /** "For you": the candidates in the best order for this person now. */
   async rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    const started = performance.now();
     this.requireInit();
     const options = validateRankOptions(rawOptions);
-    return this.rankCandidates(this.resolveCandidates(rawCandidates), options);
+    return this.rankCandidates(this.resolveCandidates(rawCandidates), options, started);
   }
 
   /** Candidates like the page's item (every known item without candidates), lightly personalised. */
   async similarTo(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    const started = performance.now();
     this.requireInit();
     const anchor = this.anchorItem(itemId);
     const options = validateRankOptions(rawOptions);
     const candidates = rawCandidates === undefined ? this.poolOf([...this.catalog.values()]) : this.resolveCandidates(rawCandidates);
-    return this.rankCandidates(candidates, options, { item: anchor, mode: 'similarTo' });
+    return this.rankCandidates(candidates, options, started, { item: anchor, mode: 'similarTo' });
   }
 
   /** Items that go with the page's item, from its host co-purchase prior (its known complements without candidates). */
   async complements(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    const started = performance.now();
     this.requireInit();
     const anchor = this.anchorItem(itemId);
     const options = validateRankOptions(rawOptions);
@@ -631,11 +634,12 @@ export class Engine {
       rawCandidates === undefined
         ? this.poolOf(Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined))
         : this.resolveCandidates(rawCandidates);
-    return this.rankCandidates(candidates, options, { item: anchor, mode: 'complements' });
+    return this.rankCandidates(candidates, options, started, { item: anchor, mode: 'complements' });
   }
 
   /** What the person interacted with, newest first, one entry per item. */
   async recentlyViewed(rawOptions: unknown = {}): Promise<RankResult> {
+    const started = performance.now();
     this.requireInit();
     const options = validateRecentOptions(rawOptions);
     await this.log.refresh();
@@ -652,7 +656,7 @@ export class Engine {
       if (!this.knownItem(e.itemId)) continue;
       items.push({ id: e.itemId, score: e.timestamp, components: {}, reasons: [{ kind: 'recently_viewed', text: `You ${VERBS[e.type]} this` }] });
     }
-    return { items, encoder: this.active.info, coldStart: items.length === 0 };
+    return { items, encoder: this.active.info, coldStart: items.length === 0, elapsedMs: performance.now() - started };
   }
 
   /**
@@ -669,7 +673,8 @@ export class Engine {
     return { ids: kept.map((item) => item.id), scores: scored.score };
   }
 
-  private async rankCandidates(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor']): Promise<RankResult> {
+  /** `started`: when the public call began (performance.now()), for `elapsedMs`. */
+  private async rankCandidates(pool: CandidatePool, options: RankOptions, started: number, anchor?: ExplainContext['anchor']): Promise<RankResult> {
     const { kept, scored, encoder, modelRows, lexicalRows, warnings, now, weights, learner } = await this.scorePool(pool, options, anchor);
     const summary = this.log.summary;
     const k = Math.min(options.k ?? kept.length, kept.length);
@@ -709,7 +714,7 @@ export class Engine {
     });
     const items: RankResult['items'] = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
     if (explored) items.forEach((item, i) => (item.propensity = explored.propensity[i]!));
-    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
+    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined, elapsedMs: 0 };
     if (warnings.length > 0) result.warnings = warnings;
     if (this.config.learning) {
       result.rankingId = `${this.rankingPrefix}-${++this.rankingCount}`;
@@ -721,6 +726,7 @@ export class Engine {
         pairOffset: explored?.pairOffset ?? null,
       });
     }
+    result.elapsedMs = performance.now() - started;
     return result;
   }
 

@@ -2,7 +2,7 @@ import { LocalRankError } from '../../errors.js';
 import { dot, normalizeInPlace } from '../vector.js';
 import { addDecayed, decayedValue } from './affinity.js';
 import type { Decayed, Interest, InterestSpace, SummaryConfig } from './types.js';
-import { DAY_MS, isSparseSpace, MINUTE_MS, SPARSE_VECTOR_ENTRIES } from './types.js';
+import { DAY_MS, isSparseSpace, MINUTE_MS, SPARSE_PROFILE_ENTRIES, SPARSE_VECTOR_ENTRIES } from './types.js';
 
 /**
  * Multi-interest online clustering, one space per encoder. Pure: the caller
@@ -30,7 +30,8 @@ import { DAY_MS, isSparseSpace, MINUTE_MS, SPARSE_VECTOR_ENTRIES } from './types
  * - `w == 0` (impressions): nothing but `appliedSeq` changes.
  * Interest strengths decay with `halfLifeDays`. In a space wider than
  * `SPARSE_SPACE_DIMENSION`, every vector keeps only its
- * `SPARSE_VECTOR_ENTRIES` largest entries (re-normalised) after each change.
+ * `SPARSE_VECTOR_ENTRIES` largest entries (the whole profile its
+ * `SPARSE_PROFILE_ENTRIES`), re-normalised, after each change.
  */
 
 export interface SpaceUpdate {
@@ -75,6 +76,7 @@ const sessionHalfLife = (config: SummaryConfig): number => config.sessionHalfLif
 
 /** Entries a vector of this space keeps (0: all). */
 const keptEntries = (space: InterestSpace): number => (isSparseSpace(space.dimension) ? SPARSE_VECTOR_ENTRIES : 0);
+const keptProfileEntries = (space: InterestSpace): number => (isSparseSpace(space.dimension) ? SPARSE_PROFILE_ENTRIES : 0);
 
 /**
  * The indices of a vector's non-zero entries in a sparse space, so that its
@@ -113,6 +115,13 @@ function dotOn(a: Float32Array, b: Float32Array, support: Support): number {
   let sum = 0;
   for (const t of support) sum += a[t]! * b[t]!;
   return sum;
+}
+
+/** A copy of the unit vector `x` cut to its `keep` largest entries and re-normalised, with their indices; `x` itself when `keep` is 0. */
+function cutCopy(x: Float32Array, keep: number): { vector: Float32Array; support: Support } {
+  if (keep <= 0) return { vector: x, support: null };
+  const vector = Float32Array.from(x);
+  return { vector, support: normalizeKeepingLargest(vector, supportOf(vector, keep)!, keep) };
 }
 
 /**
@@ -190,6 +199,8 @@ export function applyToSpace(space: InterestSpace, update: SpaceUpdate, config: 
   const x = normalizeInPlace(Float32Array.from(update.vector));
   if (!x.some((v) => v !== 0) || x.some((v) => !Number.isFinite(v))) return true;
   const keep = keptEntries(space);
+  // Cut before the interests' smaller cut changes x.
+  const forProfile = w > 0 ? cutCopy(x, keptProfileEntries(space)) : null;
   const xSupport = keep > 0 ? normalizeKeepingLargest(x, supportOf(x, keep)!, keep) : null;
   const at = update.timestamp;
   const h = interestHalfLife(config);
@@ -208,8 +219,9 @@ export function applyToSpace(space: InterestSpace, update: SpaceUpdate, config: 
   }
 
   // The whole profile.
-  if (space.profile) mergeVector(space.profile.vector, space.profile.strength, x, xSupport, w, at, h, keep);
-  else space.profile = { vector: Float32Array.from(x), strength: { w, t: at } };
+  const { vector: px, support: pxSupport } = forProfile!;
+  if (space.profile) mergeVector(space.profile.vector, space.profile.strength, px, pxSupport, w, at, h, keptProfileEntries(space));
+  else space.profile = { vector: Float32Array.from(px), strength: { w, t: at } };
 
   // Session intent.
   if (space.session) mergeVector(space.session.vector, space.session.strength, x, xSupport, w, at, sessionHalfLife(config), keep);

@@ -82,8 +82,9 @@ export type SessionIntent = Centroid;
 /**
  * Spaces with more dimensions than this (the lexical encoder's hashed
  * buckets) hold their vectors (interests, session, whole profile) sparse:
- * each keeps only its {@link SPARSE_VECTOR_ENTRIES} largest entries, in memory
- * and stored, so a profile stays small however wide the space is.
+ * each keeps only its largest entries ({@link SPARSE_VECTOR_ENTRIES}, or
+ * {@link SPARSE_PROFILE_ENTRIES} for the whole profile), in memory and
+ * stored, so a profile stays small however wide the space is.
  */
 export const SPARSE_SPACE_DIMENSION = 4096;
 /** Whether a space of this many dimensions holds its vectors sparse (see {@link SPARSE_SPACE_DIMENSION}). */
@@ -94,6 +95,15 @@ export const isSparseSpace = (dimension: number): boolean => dimension > SPARSE_
  * (0.189 → 0.185) against the whole profile.
  */
 export const SPARSE_VECTOR_ENTRIES = 256;
+/**
+ * Entries the whole profile keeps in a sparse space. It sums every item the
+ * person liked, so its largest entries are the words common to many of them,
+ * and the rare words that tell films apart fall below a 256-entry cut: on
+ * MovieLens item cold start (engine, half-life 14 days) NDCG@10 was 0.143 at
+ * 256 entries, 0.152 at 1,024 and 0.153 at 4,096. Stored, 1,024 entries take
+ * about 5.5 KB.
+ */
+export const SPARSE_PROFILE_ENTRIES = 1024;
 
 /** Interests in one encoder's vector space. */
 export interface InterestSpace {
