@@ -4,7 +4,10 @@
 // precomputed 384-dimension vectors, MMR off and on (`diversity: 0.3`):
 //   - in headless Chromium, through LocalRank's worker (ESM build, dist/), round trip measured
 //     on the page (5 µs timer: the page is served with COOP/COEP), plus the time inside the
-//     worker that each result reports as `elapsedMs` (chromium_inworker_* keys);
+//     worker that each result reports as `elapsedMs` (chromium_inworker_* keys); then LocalRank
+//     alone, after a second's pause, as on a host's page (chromium_alone_* keys): the naive
+//     workers' large heaps keep the garbage collector busy on other threads after their calls,
+//     and on 2 cores that slows whatever runs next;
 //   - in Node, through the engine (src/engine, bundled with vite now) in a worker_threads worker,
 //     round trip measured on the main thread, plus the time inside the worker;
 // against two naive baselines, each in its own plain worker in both (bench/rank-naive.mjs), in
@@ -66,6 +69,8 @@ const PLAN = [
   { n: 50_000, warmup: 2, reps: 10, echoReps: 10 },
 ];
 const MIN_REPS = 5;
+/** Idle time before the LocalRank-alone series, for the naive workers' garbage collection to finish. */
+const SETTLE_MS = 1000;
 const BUDGET_MS = 25_000;
 const OBJECTS = { n: 1000, warmup: 5, reps: 100 };
 const EMPTY = { warmup: 10, reps: 100 };
@@ -248,7 +253,7 @@ try {
     try {
       const t0 = performance.now();
       const r = await withTimeout(
-        page.evaluate((o) => window.benchRank(o), { ...step, k: K, diversity: DIVERSITY, minReps: MIN_REPS, budgetMs: BUDGET_MS }),
+        page.evaluate((o) => window.benchRank(o), { ...step, k: K, diversity: DIVERSITY, minReps: MIN_REPS, budgetMs: BUDGET_MS, settleMs: SETTLE_MS }),
         600_000,
         `Chromium N=${step.n}`,
       );
@@ -260,11 +265,14 @@ try {
       const echo = median(r.echoMs);
       const inside = seriesStats('chromium_inworker', step.n, r.lrInsideMs);
       const mmrInside = seriesStats('mmr_chromium_inworker', step.n, r.mmrInsideMs);
+      const alone = seriesStats('chromium_alone', step.n, r.aloneMs);
+      const aloneInside = seriesStats('chromium_alone_inworker', step.n, r.aloneInsideMs);
       extra[`chromium_ids_roundtrip_p50_ms_${step.n}`] = echo;
       extra[`speedup_vs_naive_${step.n}`] = naive.p50 / lr.p50;
       extra[`speedup_vs_simple_naive_${step.n}`] = simple.p50 / lr.p50;
       log(`[chromium] N=${num(step.n).padStart(6)}  LocalRank ${line(lr)} | MMR ${line(mmr)}`);
       log(`                    inside the worker (RankResult.elapsedMs): LocalRank ${line(inside)} | MMR ${line(mmrInside)}`);
+      log(`                    LocalRank alone (no baseline calls in between): round trip ${line(alone)} | inside the worker ${line(aloneInside)}`);
       log(`                    naive (same work) ${line(naive)} | speedup ${fmt(naive.p50 / lr.p50)}x`);
       log(
         `                    simple: one mean-vector cosine + prior ${line(simple)} | speedup vs simple ${fmt(simple.p50 / lr.p50)}x | the ids alone to a plain worker (count back): p50 ${fmt(echo, 3)} ms | ${fmt((performance.now() - t0) / 1000, 1)} s`,
