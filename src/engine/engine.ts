@@ -606,40 +606,46 @@ export class Engine {
   }
 
   /** "For you": the candidates in the best order for this person now. */
-  async rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
-    const started = performance.now();
-    this.requireInit();
-    const options = validateRankOptions(rawOptions);
-    return this.rankCandidates(this.resolveCandidates(rawCandidates), options, started);
+  rank(rawCandidates: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    return timed(() => {
+      this.requireInit();
+      const options = validateRankOptions(rawOptions);
+      return this.rankCandidates(this.resolveCandidates(rawCandidates), options);
+    });
   }
 
   /** Candidates like the page's item (every known item without candidates), lightly personalised. */
-  async similarTo(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
-    const started = performance.now();
-    this.requireInit();
-    const anchor = this.anchorItem(itemId);
-    const options = validateRankOptions(rawOptions);
-    const candidates = rawCandidates === undefined ? this.poolOf([...this.catalog.values()]) : this.resolveCandidates(rawCandidates);
-    return this.rankCandidates(candidates, options, started, { item: anchor, mode: 'similarTo' });
+  similarTo(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    return timed(() => {
+      this.requireInit();
+      const anchor = this.anchorItem(itemId);
+      const options = validateRankOptions(rawOptions);
+      const candidates = rawCandidates === undefined ? this.poolOf([...this.catalog.values()]) : this.resolveCandidates(rawCandidates);
+      return this.rankCandidates(candidates, options, { item: anchor, mode: 'similarTo' });
+    });
   }
 
   /** Items that go with the page's item, from its host co-purchase prior (its known complements without candidates). */
-  async complements(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
-    const started = performance.now();
-    this.requireInit();
-    const anchor = this.anchorItem(itemId);
-    const options = validateRankOptions(rawOptions);
-    const prior = anchor.complements ?? {};
-    const candidates =
-      rawCandidates === undefined
-        ? this.poolOf(Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined))
-        : this.resolveCandidates(rawCandidates);
-    return this.rankCandidates(candidates, options, started, { item: anchor, mode: 'complements' });
+  complements(itemId: unknown, rawCandidates?: unknown, rawOptions: unknown = {}): Promise<RankResult> {
+    return timed(() => {
+      this.requireInit();
+      const anchor = this.anchorItem(itemId);
+      const options = validateRankOptions(rawOptions);
+      const prior = anchor.complements ?? {};
+      const candidates =
+        rawCandidates === undefined
+          ? this.poolOf(Object.keys(prior).map((id) => this.knownItem(id)).filter((i): i is Item => i !== undefined))
+          : this.resolveCandidates(rawCandidates);
+      return this.rankCandidates(candidates, options, { item: anchor, mode: 'complements' });
+    });
   }
 
   /** What the person interacted with, newest first, one entry per item. */
-  async recentlyViewed(rawOptions: unknown = {}): Promise<RankResult> {
-    const started = performance.now();
+  recentlyViewed(rawOptions: unknown = {}): Promise<RankResult> {
+    return timed(() => this.recentItems(rawOptions));
+  }
+
+  private async recentItems(rawOptions: unknown): Promise<Untimed<RankResult>> {
     this.requireInit();
     const options = validateRecentOptions(rawOptions);
     await this.log.refresh();
@@ -656,7 +662,7 @@ export class Engine {
       if (!this.knownItem(e.itemId)) continue;
       items.push({ id: e.itemId, score: e.timestamp, components: {}, reasons: [{ kind: 'recently_viewed', text: `You ${VERBS[e.type]} this` }] });
     }
-    return { items, encoder: this.active.info, coldStart: items.length === 0, elapsedMs: performance.now() - started };
+    return { items, encoder: this.active.info, coldStart: items.length === 0 };
   }
 
   /**
@@ -673,8 +679,7 @@ export class Engine {
     return { ids: kept.map((item) => item.id), scores: scored.score };
   }
 
-  /** `started`: when the public call began (performance.now()), for `elapsedMs`. */
-  private async rankCandidates(pool: CandidatePool, options: RankOptions, started: number, anchor?: ExplainContext['anchor']): Promise<RankResult> {
+  private async rankCandidates(pool: CandidatePool, options: RankOptions, anchor?: ExplainContext['anchor']): Promise<Untimed<RankResult>> {
     const { kept, scored, encoder, modelRows, lexicalRows, warnings, now, weights, learner } = await this.scorePool(pool, options, anchor);
     const summary = this.log.summary;
     const k = Math.min(options.k ?? kept.length, kept.length);
@@ -714,7 +719,7 @@ export class Engine {
     });
     const items: RankResult['items'] = Array.from(order, (i) => ({ id: kept[i]!.id, score: scored.score[i]!, ...explain(i) }));
     if (explored) items.forEach((item, i) => (item.propensity = explored.propensity[i]!));
-    const result: RankResult = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined, elapsedMs: 0 };
+    const result: Untimed<RankResult> = { items, encoder: encoder.info, coldStart: scored.components.content === undefined && scored.components.affinity === undefined };
     if (warnings.length > 0) result.warnings = warnings;
     if (this.config.learning) {
       result.rankingId = `${this.rankingPrefix}-${++this.rankingCount}`;
@@ -726,7 +731,6 @@ export class Engine {
         pairOffset: explored?.pairOffset ?? null,
       });
     }
-    result.elapsedMs = performance.now() - started;
     return result;
   }
 
@@ -1009,6 +1013,19 @@ async function timeEncoder(encoder: Encoder, now: () => number): Promise<number>
   await encoder.embed(PROBE_TEXTS);
   await encoder.embed(PROBE_TEXTS);
   return (now() - start) / 2;
+}
+
+type Untimed<R extends { elapsedMs: number }> = Omit<R, 'elapsedMs'>;
+
+/**
+ * Runs one public ranking call and adds the time it took in the engine
+ * (`elapsedMs`). A synchronous throw (bad input) becomes a rejection, as
+ * from an async method.
+ */
+async function timed(run: () => Promise<Untimed<RankResult>>): Promise<RankResult> {
+  const started = performance.now();
+  const result = await run();
+  return { ...result, elapsedMs: performance.now() - started };
 }
 
 /** Whether a derived value's key (the objects and revision it was computed from) is still the current one: same fields, each identical. */

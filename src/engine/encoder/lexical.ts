@@ -1,6 +1,7 @@
 import type { EncoderInfo } from '../../types.js';
 import { fnv1a32 } from '../hash.js';
 import type { SparseRow } from '../ranking/scores.js';
+import { densifyRow } from '../ranking/scores.js';
 import { normalizeInPlace } from '../vector.js';
 import type { Encoder } from './types.js';
 
@@ -79,15 +80,9 @@ export function createLexicalEncoder(dimension = LEXICAL_DIMENSION): LexicalEnco
     return { index, value: normalizeInPlace(value) };
   };
 
-  const dense = (row: SparseRow): Float32Array => {
-    const v = new Float32Array(dimension);
-    row.index.forEach((slot, k) => (v[slot] = row.value[k]!));
-    return v;
-  };
-
   return {
     info,
-    embed: (texts) => Promise.resolve(texts.map((text) => dense(embedOne(text)))),
+    embed: (texts) => Promise.resolve(texts.map((text) => densifyRow(embedOne(text), dimension))),
     embedSparse: (texts) => texts.map(embedOne),
   };
 }

@@ -64,6 +64,13 @@ export function toRows(vectors: readonly ArrayLike<number>[], dim: number, norma
 }
 
 /** The non-zero entries of a vector of at most 65,536 numbers. */
+/** The dense vector of `dim` numbers that a sparse row stands for. */
+export function densifyRow({ index, value }: SparseRow, dim: number): Float32Array {
+  const out = new Float32Array(dim);
+  for (let k = 0; k < index.length; k++) out[index[k]!] = value[k]!;
+  return out;
+}
+
 export function sparsify(v: Float32Array): SparseRow {
   let nnz = 0;
   for (let t = 0; t < v.length; t++) if (v[t] !== 0) nnz++;
@@ -303,9 +310,9 @@ function checkDim(v: Float32Array, dim: number, field: string): void {
 
 /** The dense vector of `dim` numbers that row `i` of CSR rows stands for. */
 export function densify(rows: SparseGather, i: number, dim: number): Float32Array {
-  const out = new Float32Array(dim);
-  for (let k = rows.start[i]!, end = k + rows.length[i]!; k < end; k++) out[rows.index[k]!] = rows.value[k]!;
-  return out;
+  const from = rows.start[i]!;
+  const to = from + rows.length[i]!;
+  return densifyRow({ index: rows.index.subarray(from, to), value: rows.value.subarray(from, to) }, dim);
 }
 
 /** Dense rows gathered from one array: row i is `data[offsets[i] .. offsets[i] + dim)` (an item index's layout). */

@@ -127,14 +127,14 @@ function cutCopy(x: Float32Array, keep: number): { vector: Float32Array; support
 /**
  * `target.vector <- normalise(target.vector * S + x * w)` with both weights
  * taken at the later of the two times, then `w` added to the strength. In a
- * sparse space (`keep` > 0) only the entries of the two supports change, and
- * the result keeps its `keep` largest.
+ * sparse space (`xSupport` given, `keep` > 0) only the entries of the two
+ * supports change, and the result keeps its `keep` largest.
  */
 function mergeVector(vector: Float32Array, strength: Decayed, x: Float32Array, xSupport: Support, w: number, at: number, halfLife: number, keep: number): void {
   const ref = Math.max(strength.t, at);
   const s = Math.max(0, decayedValue(strength, ref, halfLife));
   const wx = w * Math.pow(0.5, (ref - at) / halfLife);
-  if (keep > 0 && xSupport) {
+  if (xSupport) {
     const touched = supportOf(vector, keep)!;
     for (const t of xSupport) if (vector[t] === 0) touched.push(t);
     for (const t of touched) vector[t] = vector[t]! * s + x[t]! * wx;
