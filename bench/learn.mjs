@@ -1,7 +1,8 @@
 // Learning benchmark: `npm run bench:learn`.
 //
 // A simulated shop on LocalRank's real engine (src/, bundled for Node with vite, in-memory storage, the
-// lexical encoder): simulated people with known preferences see rankings of 10 and click under a
+// lexical encoder): simulated people with known preferences browse pages of 10 items drawn from the
+// catalogue (a category page, a search result), LocalRank orders each page, and the person clicks under a
 // known position bias (click = examined(position) × relevant). Each person is run once per learner
 // setup, with the same seed:
 //   naive          learning { ips: false }: raw clicks, no exploration
@@ -10,10 +11,17 @@
 //   ips_estimated  learning { positionBias: 'estimated' }, exploring with random pairs (RandPair)
 // Reported per setup: how well the learned component orders all items by the true preference
 // (Spearman rank correlation, at the end), and the click-through rate over time.
-// The true examination curve is a power law, 1/(p+1)^0.9, not the engine's default curve: the
-// `estimated` setup shows how well randomised pairs recover it.
 //
-// Options: --people N (default 6), --rounds N (default 300), --seed N.
+// Two shops. Position bias can only mislead a learner about the order of items where the order it
+// was shown disagrees with the person's preference; where the ranking already follows their taste,
+// clicks inflated at the top still rank the same items first. So:
+//   bestseller    the shop orders its pages mostly by its own bestseller score (weights.prior 4), and
+//                 these people prefer the long tail: the headline figures, all four setups.
+//   personalised  LocalRank's default weights, where the order follows the person: naive and ips only.
+// The true examination curve is a power law, 1/(p+1)^0.9, steeper than the engine's default curve:
+// the `estimated` setup shows how well randomised pairs recover it.
+//
+// Options: --people N (default 10), --rounds N (default 300), --seed N.
 // Human-readable lines, then one JSON line: {"learn": {...}}.
 
 import { dirname, join } from 'node:path';
@@ -28,7 +36,7 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
 };
-const PEOPLE = arg('people', 6);
+const PEOPLE = arg('people', 10);
 const ROUNDS = arg('rounds', 300);
 const SEED = arg('seed', 20261123);
 const K = 10;
@@ -127,11 +135,29 @@ function spearman(x, y) {
 
 const mean = (xs) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
 
+/** The paired difference b − a over people: mean, standard error, and in how many people b is ahead. */
+function paired(a, b) {
+  const d = b.map((x, i) => x - a[i]);
+  const m = mean(d);
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+  return { mean: m, se: sd / Math.sqrt(d.length), ahead: d.filter((x) => x > 0).length };
+}
+
 // ---------------------------------------------------------------------------
 // One person, one learner setup
 // ---------------------------------------------------------------------------
 
-async function simulate(Engine, items, person, setup, seed) {
+/** Draws a page of K distinct items (a partial Fisher–Yates shuffle). */
+function drawPage(ids, rng) {
+  const a = ids.slice();
+  for (let i = 0; i < K; i++) {
+    const j = i + Math.floor(rng() * (a.length - i));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a.slice(0, K);
+}
+
+async function simulate(Engine, items, person, shop, setup, seed) {
   let clock = Date.UTC(2026, 0, 5, 9, 0, 0);
   const engine = new Engine({
     openStore: () => {
@@ -146,13 +172,14 @@ async function simulate(Engine, items, person, setup, seed) {
   await engine.upsertItems(items);
   await engine.track(person.history.map((itemId) => ({ type: 'view', itemId })), 'history');
   const rng = mulberry32(seed);
+  // Its own stream, so that every setup shows this person the same pages, whatever they clicked.
+  const pageRng = mulberry32(seed + 1);
   const ids = items.map((i) => i.id);
   const ctr = [];
-  let batch = 0;
   for (let round = 0; round < ROUNDS; round++) {
     clock += 60_000;
-    const options = { k: K, ...(setup.explore ? { explore: { ...setup.explore, seed: seed * 1000 + round } } : {}) };
-    const ranked = await engine.rank(ids, options);
+    const options = { k: K, weights: shop.weights, ...(setup.explore ? { explore: { ...setup.explore, seed: seed * 1000 + round } } : {}) };
+    const ranked = await engine.rank(drawPage(ids, pageRng), options);
     const events = [];
     let clicks = 0;
     ranked.items.forEach((item, position) => {
@@ -162,12 +189,12 @@ async function simulate(Engine, items, person, setup, seed) {
         clicks++;
       }
     });
-    const result = await engine.track(events, `round-${batch++}`);
+    const result = await engine.track(events, `round-${round}`);
     if (result.rejected.length > 0) throw new Error(`events rejected: ${JSON.stringify(result.rejected[0])}`);
     ctr.push(clicks / K);
   }
   // How the learned component orders every item, against the true preference.
-  const all = await engine.rank(ids, {});
+  const all = await engine.rank(ids, { weights: shop.weights });
   const learned = all.items.map((i) => i.components.learned);
   const corr = learned.every((v) => v !== undefined) ? spearman(learned, all.items.map((i) => person.relevance.get(i.id))) : 0;
   const exported = await engine.exportData();
@@ -182,54 +209,62 @@ const SETUPS = [
   { name: 'ips_explore', learning: { ips: true }, explore: { method: 'epsilon', epsilon: 0.1 } },
   { name: 'ips_estimated', learning: { ips: true, positionBias: 'estimated' }, explore: { method: 'pairs' } },
 ];
+const SHOPS = [
+  { name: 'bestseller', weights: { prior: 4 }, setups: SETUPS, about: 'pages ordered mostly by the shop\'s bestseller score (weights.prior 4)' },
+  { name: 'personalised', weights: {}, setups: SETUPS.slice(0, 2), about: 'LocalRank\'s default weights: the order follows the person' },
+];
 
 const t0 = performance.now();
 const bundle = await bundleForNode({ root: ROOT, entry: join(ROOT, 'bench/rank-node-entry.js'), outDir: BUNDLE_DIR, fileName: 'learn-engine.mjs' });
 const { Engine } = await import(bundle);
 
-log(`Learning benchmark: ${PEOPLE} simulated people × ${ROUNDS} rankings of ${K} from ${CATALOG} items, lexical encoder, seed ${SEED}`);
+log(`Learning benchmark: ${PEOPLE} simulated people × ${ROUNDS} pages of ${K} items drawn from ${CATALOG}, ordered by LocalRank, lexical encoder, seed ${SEED}`);
 log(`True position bias: examined(p) = 1/(p+1)^${BIAS_POWER} (p zero-based); clicks = examined × relevant`);
 const catalogRng = mulberry32(SEED);
 const items = makeCatalog(catalogRng);
-const results = Object.fromEntries(SETUPS.map((s) => [s.name, { corr: [], ctr: [], curves: [] }]));
-for (let p = 0; p < PEOPLE; p++) {
-  const person = makePerson(items, mulberry32(SEED + 7919 * (p + 1)));
-  for (const setup of SETUPS) {
-    const r = await simulate(Engine, items, person, setup, SEED + 104729 * (p + 1));
-    results[setup.name].corr.push(r.corr);
-    results[setup.name].ctr.push(r.ctr);
-    if (r.learner) results[setup.name].curves.push(r.learner.swaps);
-  }
-  log(`  person ${p + 1}: rank correlation ${SETUPS.map((s) => `${s.name} ${fmt(results[s.name].corr.at(-1))}`).join(', ')}`);
-}
-
+const people = Array.from({ length: PEOPLE }, (_, p) => makePerson(items, mulberry32(SEED + 7919 * (p + 1))));
 const windows = 5;
 const per = Math.ceil(ROUNDS / windows);
-log('');
-log(`Click-through rate (clicks per shown item) by window of ${per} rankings, averaged over people:`);
-log(`  ${'setup'.padEnd(14)} ${Array.from({ length: windows }, (_, w) => `${w * per + 1}-${Math.min(ROUNDS, (w + 1) * per)}`.padStart(9)).join(' ')}    overall`);
-const summary = {};
-for (const s of SETUPS) {
-  const r = results[s.name];
-  const series = Array.from({ length: windows }, (_, w) => mean(r.ctr.map((c) => mean(c.slice(w * per, (w + 1) * per)))));
-  const overall = mean(r.ctr.map(mean));
-  summary[s.name] = { corr: mean(r.corr), ctr: overall, series };
-  log(`  ${s.name.padEnd(14)} ${series.map((x) => fmt(x).padStart(9)).join(' ')}    ${fmt(overall)}`);
+const report = {};
+for (const shop of SHOPS) {
+  log('');
+  log(`Shop "${shop.name}": ${shop.about}`);
+  const results = Object.fromEntries(shop.setups.map((s) => [s.name, { corr: [], ctr: [], curves: [] }]));
+  for (const [p, person] of people.entries()) {
+    for (const setup of shop.setups) {
+      const r = await simulate(Engine, items, person, shop, setup, SEED + 104729 * (p + 1));
+      results[setup.name].corr.push(r.corr);
+      results[setup.name].ctr.push(r.ctr);
+      if (r.learner) results[setup.name].curves.push(r.learner.swaps);
+    }
+    log(`  person ${p + 1}: rank correlation ${shop.setups.map((s) => `${s.name} ${fmt(results[s.name].corr.at(-1))}`).join(', ')}`);
+  }
+  log(`  Click-through rate (clicks per shown item) by window of ${per} pages, averaged over people:`);
+  log(`    ${'setup'.padEnd(14)} ${Array.from({ length: windows }, (_, w) => `${w * per + 1}-${Math.min(ROUNDS, (w + 1) * per)}`.padStart(9)).join(' ')}    overall`);
+  const summary = {};
+  for (const s of shop.setups) {
+    const r = results[s.name];
+    const series = Array.from({ length: windows }, (_, w) => mean(r.ctr.map((c) => mean(c.slice(w * per, (w + 1) * per)))));
+    summary[s.name] = { corr: mean(r.corr), ctr: mean(r.ctr.map(mean)), series, perPerson: r.corr };
+    log(`    ${s.name.padEnd(14)} ${series.map((x) => fmt(x).padStart(9)).join(' ')}    ${fmt(summary[s.name].ctr)}`);
+  }
+  log('  Recovery of the true preference order (Spearman correlation of the learned component with true relevance, all items, mean over people):');
+  for (const s of shop.setups) log(`    ${s.name.padEnd(14)} ${fmt(summary[s.name].corr)}   (per person: ${results[s.name].corr.map((c) => fmt(c, 2)).join(' ')})`);
+  const gain = paired(results.naive.corr, results.ips.corr);
+  log(`    ips − naive: ${gain.mean >= 0 ? '+' : ''}${fmt(gain.mean)} ± ${fmt(gain.se)} (standard error over people); ips ahead for ${gain.ahead} of ${PEOPLE} people`);
+  report[shop.name] = { summary, gain, curves: results.ips_estimated?.curves ?? [] };
 }
-log('');
-log('Recovery of the true preference order (Spearman correlation of the learned component with true relevance, all items, mean over people):');
-for (const s of SETUPS) log(`  ${s.name.padEnd(14)} ${fmt(summary[s.name].corr)}   (per person: ${results[s.name].corr.map((c) => fmt(c, 2)).join(' ')})`);
 
 // The examination curve estimated from the random pairs, pooled over people, against the truth.
 const pooled = { upper: new Array(20).fill(0), lower: new Array(20).fill(0) };
-for (const c of results.ips_estimated.curves) for (let k = 0; k < 20; k++) {
+for (const c of report.bestseller.curves) for (let k = 0; k < 20; k++) {
   pooled.upper[k] += c.upper[k];
   pooled.lower[k] += c.lower[k];
 }
 const estimated = [1];
 for (let k = 0; k < K - 1; k++) estimated.push(estimated[k] * (pooled.lower[k] > 0 && pooled.upper[k] > 0 ? pooled.lower[k] / pooled.upper[k] : NaN));
 log('');
-log('Examination curve from random pairs (raw click ratios pooled over people) against the truth and the default:');
+log('Examination curve from random pairs (raw click ratios pooled over people, bestseller shop) against the truth and the default:');
 log(`  position  ${Array.from({ length: K }, (_, p) => String(p).padStart(6)).join('')}`);
 log(`  true      ${Array.from({ length: K }, (_, p) => fmt(examined(p), 2).padStart(6)).join('')}`);
 log(`  estimated ${estimated.map((x) => fmt(x, 2).padStart(6)).join('')}`);
@@ -239,21 +274,33 @@ log(`  mean absolute error of the estimate over positions 1-${K - 1}: ${fmt(curv
 log('');
 log(`(${fmt((performance.now() - t0) / 1000, 1)} s)`);
 
+const { summary, gain } = report.bestseller;
+const personalised = report.personalised;
 console.log(
   JSON.stringify({
     learn: {
       people: PEOPLE,
       rounds: ROUNDS,
       k: K,
+      shop: 'bestseller',
       naive_preference_rank_corr: summary.naive.corr,
       ips_preference_rank_corr: summary.ips.corr,
       ips_explore_preference_rank_corr: summary.ips_explore.corr,
       ips_estimated_preference_rank_corr: summary.ips_estimated.corr,
+      ips_minus_naive_corr: gain.mean,
+      ips_minus_naive_corr_se: gain.se,
+      ips_ahead_people: gain.ahead,
       ctr_naive: summary.naive.ctr,
       ctr_ips: summary.ips.ctr,
       ctr_ips_explore: summary.ips_explore.ctr,
       ctr_ips_estimated: summary.ips_estimated.ctr,
       ctr_by_window: Object.fromEntries(SETUPS.map((s) => [s.name, summary[s.name].series])),
+      personalised_naive_preference_rank_corr: personalised.summary.naive.corr,
+      personalised_ips_preference_rank_corr: personalised.summary.ips.corr,
+      personalised_ips_minus_naive_corr: personalised.gain.mean,
+      personalised_ips_minus_naive_corr_se: personalised.gain.se,
+      personalised_ctr_naive: personalised.summary.naive.ctr,
+      personalised_ctr_ips: personalised.summary.ips.ctr,
       examination_true: Array.from({ length: K }, (_, p) => examined(p)),
       examination_estimated: estimated,
       examination_estimate_mae: curveError,
