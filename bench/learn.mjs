@@ -245,7 +245,7 @@ for (const shop of SHOPS) {
   for (const s of shop.setups) {
     const r = results[s.name];
     const series = Array.from({ length: windows }, (_, w) => mean(r.ctr.map((c) => mean(c.slice(w * per, (w + 1) * per)))));
-    summary[s.name] = { corr: mean(r.corr), ctr: mean(r.ctr.map(mean)), series, perPerson: r.corr };
+    summary[s.name] = { corr: mean(r.corr), ctr: mean(r.ctr.map(mean)), series };
     log(`    ${s.name.padEnd(14)} ${series.map((x) => fmt(x).padStart(9)).join(' ')}    ${fmt(summary[s.name].ctr)}`);
   }
   log('  Recovery of the true preference order (Spearman correlation of the learned component with true relevance, all items, mean over people):');
